@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "impact",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "impact", targets: ["impact"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    // libxml2, read through its streaming xmlTextReader API.
+    .systemLibrary(
+      name: "CLibXML2",
+      pkgConfig: "libxml-2.0",
+      providers: [.apt(["libxml2-dev"])]
+    ),
+    // Byte-level building blocks with no domain knowledge: hash tables, SHA-256, output buffers.
+    .target(name: "ImpactSupport"),
+    // Bottom layer: schema, catalog, territories, periods, values, diagnostics.
+    .target(name: "ImpactModel", dependencies: ["ImpactSupport"]),
+    // Input formats: bytes in, raw fields out. One folder per format.
+    .target(name: "ImpactReaders", dependencies: ["ImpactModel", "ImpactSupport", "CLibXML2"]),
+    // Raw fields to validated observations, per input file.
+    .target(name: "ImpactNormalization", dependencies: ["ImpactModel"]),
+    // Last-wins de-duplication across inputs and the grouping sets.
+    .target(name: "ImpactAggregation", dependencies: ["ImpactModel", "ImpactNormalization"]),
+    // Report writers: CSV and JSON.
+    .target(name: "ImpactReports", dependencies: ["ImpactModel", "ImpactAggregation"]),
+    // Pipeline definitions and the runner that wires readers, normalization, aggregation and reports.
+    .target(
+      name: "ImpactPipeline",
+      dependencies: [
+        "ImpactModel", "ImpactReaders", "ImpactNormalization", "ImpactAggregation", "ImpactReports",
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+    // The command line: a thin layer over ImpactPipeline.
+    .executableTarget(
+      name: "impact",
+      dependencies: [
+        "ImpactPipeline", "ImpactModel",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "ImpactTests",
+      dependencies: [
+        "ImpactSupport", "ImpactModel", "ImpactReaders", "ImpactNormalization", "ImpactAggregation",
+        "ImpactReports", "ImpactPipeline",
+      ]
+    ),
+  ]
+)

@@ -1,0 +1,202 @@
+import ImpactModel
+import ImpactSupport
+
+/// The grouping sets of `aggregates.csv`. Each includes the indicator.
+public enum Grouping: String, CaseIterable, Sendable {
+  case indicator
+  case indicatorYear = "indicator+year"
+  case indicatorRegion = "indicator+region"
+  case indicatorDepartement = "indicator+departement"
+  case indicatorPartner = "indicator+partner_id"
+  case indicatorYearRegion = "indicator+year+region"
+}
+
+/// Count, exact sum, minimum and maximum of a set of values.
+public struct Statistics: Sendable, Equatable {
+  public var observations = 0
+  /// In micro-units.
+  public var sum: Int128 = 0
+  public var minimum = Quantity(micros: .max)
+  public var maximum = Quantity(micros: .min)
+
+  public init() {}
+
+  @inline(__always)
+  public mutating func add(_ value: Quantity) {
+    observations += 1
+    sum += Int128(value.micros)
+    if value < minimum { minimum = value }
+    if value > maximum { maximum = value }
+  }
+
+  public mutating func merge(_ other: Statistics) {
+    observations += other.observations
+    sum += other.sum
+    if other.minimum < minimum { minimum = other.minimum }
+    if other.maximum > maximum { maximum = other.maximum }
+  }
+
+  /// The mean in micro-units, rounded half to even; nil without observations.
+  public var meanMicros: Int128? {
+    observations == 0 ? nil : Quantity.divideRounded(sum, by: Int128(observations))
+  }
+}
+
+/// One row of `aggregates.csv`. Dimensions outside the grouping are nil.
+public struct AggregateRow: Sendable {
+  public let grouping: Grouping
+  public let indicator: Int
+  public let year: Int?
+  public let departement: Int16?
+  /// A région index in the territory table (`regions.count` for national).
+  public let region: Int?
+  public let partner: Int32?
+  public let statistics: Statistics
+  public let responses: Int
+  public let partners: Int
+}
+
+/// Per transition: distinct partners and responses over its indicators.
+public struct TransitionTotals: Sendable {
+  public let transition: Transition
+  public let partners: Int
+  public let responses: Int
+}
+
+/// Rolls accepted records up into the grouping sets.
+///
+/// Records first land in cells keyed by (indicator, year, département, partner), one hash
+/// lookup each; every grouping set is then a roll-up of the cells, whose number depends
+/// on the spread of the data, not on its size.
+///
+/// `responses` of a group equals its observations: every grouping set includes the
+/// indicator, and de-duplication leaves at most one observation per (partner, response,
+/// indicator), so no response counts twice within a group. Tests check this against a
+/// brute-force count.
+public struct GroupingSetAggregator {
+  private struct CellKey {
+    static func make(indicator: Int16, year: Int, departement: Int16, partner: Int32) -> UInt64 {
+      UInt64(UInt32(bitPattern: partner)) << 32 | UInt64(UInt16(bitPattern: indicator) & 0xFFF) << 20
+        | UInt64((year - Period.years.lowerBound) & 0xFFF) << 8 | UInt64(UInt8(truncatingIfNeeded: departement))
+    }
+  }
+
+  private let ledger: Ledger
+  private var cellIndex = UInt64IndexMap(capacity: 4096)
+  private var cellKeys: [(indicator: Int16, year: Int, departement: Int16, partner: Int32)] = []
+  private var cells: [Statistics] = []
+  /// Per transition, a bit per global response.
+  private var transitionResponses: [[UInt64]]
+
+  public init(ledger: Ledger) {
+    self.ledger = ledger
+    let words = (ledger.responses.count + 63) / 64
+    transitionResponses = Transition.allCases.map { _ in [UInt64](repeating: 0, count: words) }
+  }
+
+  /// Adds one accepted record.
+  @inline(__always)
+  public mutating func add(_ record: LedgerRecord) {
+    let year = ledger.periods[Int(record.period)].year
+    let departement = ledger.territories[Int(record.territory)].departement
+    let partner = ledger.partner(ofResponse: record.response)
+    let key = CellKey.make(indicator: record.indicator, year: year, departement: departement, partner: partner)
+    let index = cellIndex.index(for: key) {
+      cells.append(Statistics())
+      cellKeys.append((record.indicator, year, departement, partner))
+      return Int32(cells.count - 1)
+    }
+    cells[Int(index)].add(record.value)
+    let transition = transitionIndex[Int(record.indicator)]
+    let response = Int(record.response)
+    transitionResponses[transition][response >> 6] |= 1 << UInt64(response & 63)
+  }
+
+  private lazy var transitionIndex: [Int] = ledger.catalog.indicators.map {
+    Transition.allCases.firstIndex(of: $0.transition)!
+  }
+
+  /// Adds every record of the ledger that was not superseded.
+  public mutating func addAll() {
+    for record in ledger.records where !record.superseded { add(record) }
+  }
+
+  /// The rows of every grouping set, in a stable order: grouping, indicator (catalog
+  /// order), year, région, département, partner id.
+  public func rows() -> [AggregateRow] {
+    let table = ledger.territoryTable
+    var result: [AggregateRow] = []
+    for grouping in Grouping.allCases {
+      struct Group {
+        var statistics = Statistics()
+        var partners: Set<Int32> = []
+      }
+      var groups: [GroupKey: Group] = [:]
+      for (index, cell) in cellKeys.enumerated() {
+        let key: GroupKey
+        switch grouping {
+        case .indicator: key = GroupKey(indicator: cell.indicator)
+        case .indicatorYear: key = GroupKey(indicator: cell.indicator, year: cell.year)
+        case .indicatorRegion: key = GroupKey(indicator: cell.indicator, region: table.regionIndex(cell.departement))
+        case .indicatorDepartement: key = GroupKey(indicator: cell.indicator, departement: cell.departement)
+        case .indicatorPartner: key = GroupKey(indicator: cell.indicator, partner: cell.partner)
+        case .indicatorYearRegion:
+          key = GroupKey(indicator: cell.indicator, year: cell.year, region: table.regionIndex(cell.departement))
+        }
+        groups[key, default: Group()].statistics.merge(cells[index])
+        groups[key, default: Group()].partners.insert(cell.partner)
+      }
+      let sorted = groups.sorted { lhs, rhs in
+        orderKey(lhs.key).lexicographicallyPrecedes(orderKey(rhs.key))
+      }
+      for (key, group) in sorted {
+        result.append(
+          AggregateRow(
+            grouping: grouping, indicator: Int(key.indicator), year: key.year, departement: key.departement,
+            region: key.region, partner: key.partner, statistics: group.statistics,
+            responses: group.statistics.observations, partners: group.partners.count))
+      }
+    }
+    return result
+  }
+
+  /// Distinct partners and responses per transition, in `Transition.allCases` order.
+  public func transitionTotals() -> [TransitionTotals] {
+    Transition.allCases.enumerated().map { index, transition in
+      let partners = Set(
+        cellKeys.filter { ledger.catalog.indicators[Int($0.indicator)].transition == transition }.map(\.partner))
+      let responses = transitionResponses[index].reduce(0) { $0 + $1.nonzeroBitCount }
+      return TransitionTotals(transition: transition, partners: partners.count, responses: responses)
+    }
+  }
+
+  private struct GroupKey: Hashable {
+    var indicator: Int16
+    var year: Int? = nil
+    var region: Int? = nil
+    var departement: Int16? = nil
+    var partner: Int32? = nil
+  }
+
+  /// Sort key: indicator, year, région code, département code, partner id.
+  private func orderKey(_ key: GroupKey) -> [String] {
+    let table = ledger.territoryTable
+    return [
+      String(format4(Int(key.indicator))),
+      key.year.map { String($0) } ?? "",
+      key.region.map { table.regionCode(regionIndex: $0) } ?? "",
+      key.departement.map { sortableDepartement(table.departementCode($0)) } ?? "",
+      key.partner.map { ledger.partners.string(of: $0) } ?? "",
+    ]
+  }
+
+  private func format4(_ value: Int) -> String {
+    let text = String(value)
+    return String(repeating: "0", count: max(0, 4 - text.count)) + text
+  }
+
+  /// `2A` and `2B` sort between `19` and `21`, as INSEE lists them.
+  private func sortableDepartement(_ code: String) -> String {
+    code == "2A" ? "20A" : code == "2B" ? "20B" : code.count == 2 ? code + " " : code
+  }
+}

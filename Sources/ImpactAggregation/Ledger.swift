@@ -1,0 +1,95 @@
+import ImpactModel
+import ImpactNormalization
+import ImpactSupport
+
+/// An accepted observation in the ledger. Strings are ids into the ledger's tables.
+public struct LedgerRecord: Sendable {
+  public var value: Quantity
+  public var line: Int32
+  public var file: Int32
+  public var response: Int32
+  public var period: Int32
+  public var territory: Int32
+  public var indicator: Int16
+  /// A later observation of the same partner, response and indicator replaced this one.
+  public var superseded: Bool
+}
+
+/// All valid observations of a run in input order, with last-wins de-duplication.
+///
+/// The key of an observation is `(partner_id, response_id, indicator)`; when a key comes
+/// again the earlier record is marked superseded, never removed, so that every
+/// observation read stays accounted for. Memory grows with the number of records and
+/// distinct strings, not with the bytes read.
+public final class Ledger {
+  public let catalog: Catalog
+  public let territoryTable: TerritoryTable
+  public private(set) var files: [String] = []
+  public private(set) var partners = ByteStringTable(capacity: 256)
+  /// Response ids, tagged with their global partner id.
+  public private(set) var responses = ByteStringTable(capacity: 1 << 16)
+  public private(set) var periods: [Period] = []
+  public private(set) var territories: [Territory] = []
+  public private(set) var records: ContiguousArray<LedgerRecord> = []
+  public private(set) var supersededCount = 0
+
+  private var periodIDs = ByteStringTable(capacity: 256)
+  private var territoryIDs = ByteStringTable(capacity: 4096)
+  private var latest = UInt64IndexMap(capacity: 1 << 16)
+
+  public init(catalog: Catalog, territoryTable: TerritoryTable = .france) {
+    self.catalog = catalog
+    self.territoryTable = territoryTable
+  }
+
+  /// The partner of a response.
+  public func partner(ofResponse response: Int32) -> Int32 { Int32(bitPattern: responses.tag(of: response)) }
+
+  /// Registers an input file and returns its index.
+  public func addFile(_ path: String) -> Int32 {
+    files.append(path)
+    return Int32(files.count - 1)
+  }
+
+  /// Appends a batch's records in order. For each record that replaces an earlier one,
+  /// `superseded(old, new)` is called once the old one is marked.
+  public func append(
+    _ batch: NormalizedBatch, file: Int32, superseded: (_ old: LedgerRecord, _ new: LedgerRecord) -> Void
+  ) {
+    let partnerMap = (0..<Int32(batch.partners.count)).map { id in
+      batch.partners.withBytes(of: id) { partners.intern($0) }
+    }
+    let responseMap = (0..<Int32(batch.responses.count)).map { id in
+      let partner = partnerMap[Int(batch.responses.tag(of: id))]
+      return batch.responses.withBytes(of: id) { responses.intern($0, tag: UInt32(partner)) }
+    }
+    let periodMap = batch.periods.map { period in
+      let id = periodIDs.intern(period.text)
+      if Int(id) == periods.count { periods.append(period) }
+      return id
+    }
+    let territoryMap = batch.territories.map { territory in
+      let id = territoryIDs.intern(territory.code)
+      if Int(id) == territories.count { territories.append(territory) }
+      return id
+    }
+    records.reserveCapacity(records.count + batch.records.count)
+    for local in batch.records {
+      let record = LedgerRecord(
+        value: local.value, line: local.line, file: file, response: responseMap[Int(local.response)],
+        period: periodMap[Int(local.period)], territory: territoryMap[Int(local.territory)],
+        indicator: local.indicator, superseded: false)
+      let key = UInt64(UInt32(bitPattern: record.response)) << 16 | UInt64(UInt16(bitPattern: record.indicator))
+      let index = Int32(records.count)
+      records.append(record)
+      if let old = latest.update(index, for: key) {
+        records[Int(old)].superseded = true
+        supersededCount += 1
+        superseded(records[Int(old)], record)
+      }
+    }
+  }
+
+  /// The number of records neither rejected nor superseded.
+  public var acceptedCount: Int { records.count - supersededCount }
+}

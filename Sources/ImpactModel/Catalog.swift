@@ -1,0 +1,47 @@
+import ImpactSupport
+
+/// The indicator catalog a pipeline validates against: ids, units, rules and labels.
+///
+/// The catalog is data (a YAML file loaded by the pipeline); this type only indexes it
+/// for the per-row lookups of normalization, which work on bytes.
+public struct Catalog: Sendable {
+  public let indicators: [Indicator]
+  private let ids: ByteStringTable
+  /// Per indicator: its own unit first (factor 1), then its aliases, with their bytes.
+  private let units: [[(bytes: [UInt8], alias: UnitAlias)]]
+
+  /// Indexes `indicators`; ids must be distinct (the loader checks that first).
+  public init(indicators: [Indicator]) {
+    self.indicators = indicators
+    var ids = ByteStringTable(capacity: indicators.count)
+    for indicator in indicators { _ = ids.intern(indicator.id) }
+    self.ids = ids
+    units = indicators.map { indicator in
+      [(Array(indicator.unit.utf8), UnitAlias(unit: indicator.unit, numerator: 1, denominator: 1))]
+        + indicator.aliases.map { (Array($0.unit.utf8), $0) }
+    }
+  }
+
+  /// The index of the indicator whose id is `bytes`, or nil.
+  public func index(of bytes: UnsafeRawBufferPointer) -> Int? {
+    ids.find(bytes).map(Int.init)
+  }
+
+  /// The index of the indicator `id`, or nil.
+  public func index(of id: String) -> Int? {
+    var copy = id
+    return copy.withUTF8 { index(of: UnsafeRawBufferPointer($0)) }
+  }
+
+  /// The conversion for a unit written as `bytes` (already trimmed) for indicator `index`:
+  /// identity for the catalog unit, the alias factor for an alias, nil for anything else.
+  public func conversion(indicator index: Int, unit bytes: UnsafeRawBufferPointer) -> UnitAlias? {
+    for candidate in units[index] where candidate.bytes.count == bytes.count {
+      let same = candidate.bytes.withUnsafeBytes {
+        bytes.isEmpty || memoryEquals($0.baseAddress!, bytes.baseAddress!, bytes.count)
+      }
+      if same { return candidate.alias }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,111 @@
+/// The outcome of reading a number as partners write it.
+public enum QuantityParseResult: Sendable, Equatable {
+  case value(Quantity)
+  /// Not a decimal number; the text says what was wrong.
+  case invalid(String)
+  /// A number too large to hold (more than about 9.2 × 10¹² units).
+  case tooLarge
+}
+
+extension Quantity {
+  /// Reads a decimal number from UTF-8 bytes.
+  ///
+  /// Accepted: an optional sign, digits, one decimal separator (`.` or `,`), and spaces,
+  /// U+00A0 or U+202F between digits as thousands separators; surrounding blanks are
+  /// ignored. Rejected: exponents, `nan`/`inf`, hexadecimal, several separators.
+  public static func parse(_ bytes: UnsafeRawBufferPointer) -> QuantityParseResult {
+    var i = 0
+    var end = bytes.count
+    while i < end, let width = blankWidth(bytes, at: i) { i += width }
+    while end > i, let width = blankWidthBefore(bytes, end: end) { end -= width }
+    if i == end { return .invalid("empty value") }
+    var negative = false
+    let first = bytes[i]
+    if first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+      negative = first == UInt8(ascii: "-")
+      i += 1
+    }
+    var whole: Int64 = 0
+    var fraction: Int64 = 0
+    var fractionDigits = 0
+    var roundingTail: [UInt8] = []
+    var sawDigit = false
+    var sawSeparator = false
+    var lastWasDigit = false
+    while i < end {
+      let byte = bytes[i]
+      if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+        let digit = Int64(byte - UInt8(ascii: "0"))
+        sawDigit = true
+        lastWasDigit = true
+        if sawSeparator {
+          if fractionDigits < 6 {
+            fraction = fraction * 10 + digit
+            fractionDigits += 1
+          } else {
+            roundingTail.append(byte)
+          }
+        } else {
+          let (times, o1) = whole.multipliedReportingOverflow(by: 10)
+          let (plus, o2) = times.addingReportingOverflow(digit)
+          if o1 || o2 || plus > Int64.max / scale { return .tooLarge }
+          whole = plus
+        }
+        i += 1
+      } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: ",") {
+        if sawSeparator { return .invalid("more than one decimal separator") }
+        sawSeparator = true
+        lastWasDigit = false
+        i += 1
+      } else if let width = blankWidth(bytes, at: i), lastWasDigit, !sawSeparator {
+        // A thousands separator must sit between digits.
+        let next = i + width
+        guard next < end, bytes[next] >= UInt8(ascii: "0"), bytes[next] <= UInt8(ascii: "9") else {
+          return .invalid("a space that does not separate thousands")
+        }
+        lastWasDigit = false
+        i = next
+      } else {
+        return .invalid("not a decimal number")
+      }
+    }
+    if !sawDigit { return .invalid("no digits") }
+    for _ in fractionDigits..<6 { fraction *= 10 }
+    var micros = whole * scale + fraction
+    if let firstDropped = roundingTail.first {
+      let restNonZero = roundingTail.dropFirst().contains { $0 != UInt8(ascii: "0") }
+      if firstDropped > UInt8(ascii: "5")
+        || (firstDropped == UInt8(ascii: "5") && (restNonZero || micros % 2 != 0))
+      {
+        let (bumped, overflow) = micros.addingReportingOverflow(1)
+        if overflow { return .tooLarge }
+        micros = bumped
+      }
+    }
+    return .value(Quantity(micros: negative ? -micros : micros))
+  }
+
+  /// Reads a decimal number from a string (see `parse(_:)` on bytes).
+  public static func parse(_ text: String) -> QuantityParseResult {
+    var copy = text
+    return copy.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// The width of a blank (space, tab, U+00A0, U+202F) starting at `i`, or nil.
+  static func blankWidth(_ bytes: UnsafeRawBufferPointer, at i: Int) -> Int? {
+    let byte = bytes[i]
+    if byte == 0x20 || byte == 0x09 { return 1 }
+    if byte == 0xC2, i + 1 < bytes.count, bytes[i + 1] == 0xA0 { return 2 }
+    if byte == 0xE2, i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] == 0xAF { return 3 }
+    return nil
+  }
+
+  /// The width of a blank ending just before `end`, or nil.
+  static func blankWidthBefore(_ bytes: UnsafeRawBufferPointer, end: Int) -> Int? {
+    let byte = bytes[end - 1]
+    if byte == 0x20 || byte == 0x09 { return 1 }
+    if byte == 0xA0, end >= 2, bytes[end - 2] == 0xC2 { return 2 }
+    if byte == 0xAF, end >= 3, bytes[end - 3] == 0xE2, bytes[end - 2] == 0x80 { return 3 }
+    return nil
+  }
+}

@@ -1,0 +1,73 @@
+/// The fields of the common schema that a reader extracts from a record.
+public enum RawField: Int, CaseIterable, Sendable {
+  case partner, response, period, territory, indicator, value, unit
+
+  /// The canonical column name.
+  public var name: String {
+    switch self {
+    case .partner: "partner_id"
+    case .response: "response_id"
+    case .period: "period"
+    case .territory: "territory"
+    case .indicator: "indicator"
+    case .value: "value"
+    case .unit: "unit"
+    }
+  }
+}
+
+/// One observation as a reader found it: UTF-8 bytes borrowed for the duration of the call
+/// to `ObservationSink.observation(_:)`; nil where the record has no such field.
+///
+/// Readers never build a `String` per field: the sink decides what to keep.
+public struct RawObservation {
+  public var partner: UnsafeRawBufferPointer?
+  public var response: UnsafeRawBufferPointer?
+  public var period: UnsafeRawBufferPointer?
+  public var territory: UnsafeRawBufferPointer?
+  public var indicator: UnsafeRawBufferPointer?
+  public var value: UnsafeRawBufferPointer?
+  public var unit: UnsafeRawBufferPointer?
+  /// The 1-based line the record starts on.
+  public var line: Int
+
+  public init(line: Int) { self.line = line }
+
+  public subscript(field: RawField) -> UnsafeRawBufferPointer? {
+    get {
+      switch field {
+      case .partner: partner
+      case .response: response
+      case .period: period
+      case .territory: territory
+      case .indicator: indicator
+      case .value: value
+      case .unit: unit
+      }
+    }
+    set {
+      switch field {
+      case .partner: partner = newValue
+      case .response: response = newValue
+      case .period: period = newValue
+      case .territory: territory = newValue
+      case .indicator: indicator = newValue
+      case .value: value = newValue
+      case .unit: unit = newValue
+      }
+    }
+  }
+}
+
+/// Where readers deliver what they read from one input file.
+///
+/// Row-level problems a reader can see itself (a row with the wrong number of fields)
+/// arrive through `rejectRecord`; everything else is the sink's to judge.
+public protocol ObservationSink: AnyObject {
+  /// How each field is named in this file (a column header, an XML path), for positions.
+  func setFieldLabels(_ labels: [RawField: String])
+  /// One observation, valid only during the call.
+  func observation(_ raw: RawObservation)
+  /// A record that could not be read as an observation; it counts as one observation read.
+  func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String)
+}

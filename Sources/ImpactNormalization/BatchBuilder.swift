@@ -1,0 +1,280 @@
+import ImpactModel
+import ImpactSupport
+
+/// Validates the raw observations of one file against the schema and the catalog, and
+/// collects them into a `NormalizedBatch`.
+///
+/// Each observation is accepted or rejected with exactly one reason, checked in this
+/// order: a missing field, the partner and response ids, the indicator, the period, the
+/// territory, the unit, then the value (a number, whole where required, in range).
+/// Periods and territories are parsed once per distinct raw text, not once per row.
+public final class BatchBuilder: ObservationSink {
+  public let catalog: Catalog
+  public let territoryTable: TerritoryTable
+  public let batch = NormalizedBatch()
+
+  private var labels: [RawField: String] = [:]
+  private var rawPeriods = ByteStringTable(capacity: 64)
+  private var periodResults: [Result<Int32, PeriodError>] = []
+  private var rawTerritories = ByteStringTable(capacity: 256)
+  private var territoryResults: [Result<Int32, TerritoryError>] = []
+  private var normalizedTerritories = ByteStringTable(capacity: 256)
+  private var normalizedPeriods = ByteStringTable(capacity: 64)
+  private var partnerValid: [Bool] = []
+  private var scratch = [UInt8](repeating: 0, count: 256)
+
+  public init(catalog: Catalog, territoryTable: TerritoryTable = .france) {
+    self.catalog = catalog
+    self.territoryTable = territoryTable
+  }
+
+  public func setFieldLabels(_ labels: [RawField: String]) { self.labels = labels }
+
+  public func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {
+    batch.rejects.append(BatchReject(line: line, reason: reason, field: field, value: raw, message: message))
+  }
+
+  public func observation(_ raw: RawObservation) {
+    for field in Self.required {
+      guard let bytes = raw[field], !isBlank(bytes) else {
+        reject(raw, .missingField, field, "the \(field.name) is empty: fill it in")
+        return
+      }
+    }
+    // Partner: trimmed, lower case, [a-z0-9-]{1,64}.
+    let partnerBytes = trim(raw.partner!)
+    guard partnerBytes.count <= 64 else {
+      reject(raw, .invalidValue, .partner, "a partner id has at most 64 characters")
+      return
+    }
+    let partner = withLowercased(partnerBytes) { batch.partners.intern($0) }
+    if Int(partner) == partnerValid.count {
+      partnerValid.append(
+        batch.partners.withBytes(of: partner) { bytes in
+          bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+        })
+    }
+    guard partnerValid[Int(partner)] else {
+      reject(raw, .invalidValue, .partner, "a partner id uses only a-z, 0-9 and '-'")
+      return
+    }
+    let responseBytes = trim(raw.response!)
+    guard isWithinCharacterLimit(responseBytes, 128) else {
+      reject(raw, .invalidValue, .response, "a response id has at most 128 characters")
+      return
+    }
+    guard let indicator = withLowercased(trim(raw.indicator!), { catalog.index(of: $0) }) else {
+      reject(raw, .unknownIndicator, .indicator, unknownIndicatorMessage(raw.indicator!))
+      return
+    }
+    let period: Int32
+    switch periodID(raw.period!) {
+    case .success(let id): period = id
+    case .failure(let error):
+      reject(raw, .invalidPeriod, .period, error.message, indicator: indicator)
+      return
+    }
+    let territory: Int32
+    switch territoryID(raw.territory!) {
+    case .success(let id): territory = id
+    case .failure(let error):
+      reject(raw, .invalidTerritory, .territory, error.message, indicator: indicator)
+      return
+    }
+    let entry = catalog.indicators[indicator]
+    var conversion = UnitAlias(unit: entry.unit, numerator: 1, denominator: 1)
+    if let unitBytes = raw.unit.map(trim), !unitBytes.isEmpty {
+      guard let found = catalog.conversion(indicator: indicator, unit: unitBytes) else {
+        let accepted = ([entry.unit] + entry.aliases.map(\.unit)).joined(separator: ", ")
+        reject(
+          raw, .invalidUnit, .unit, "\(entry.id) is counted in \(accepted); leave the unit empty for \(entry.unit)",
+          indicator: indicator)
+        return
+      }
+      conversion = found
+    }
+    let value: Quantity
+    switch Quantity.parse(raw.value!) {
+    case .invalid(let why):
+      reject(raw, .invalidValue, .value, "\(why): write a number such as 12 or 1 234,50", indicator: indicator)
+      return
+    case .tooLarge:
+      reject(raw, .outOfRange, .value, "the number is too large to be real", indicator: indicator)
+      return
+    case .value(let parsed):
+      guard let converted = parsed.scaled(numerator: conversion.numerator, denominator: conversion.denominator)
+      else {
+        reject(raw, .outOfRange, .value, "the number is too large to be real", indicator: indicator)
+        return
+      }
+      value = converted
+    }
+    if entry.integer && !value.isWhole {
+      reject(raw, .invalidValue, .value, "\(entry.id) counts whole \(entry.unit)s: \(value) is not a whole number", indicator: indicator)
+      return
+    }
+    if let minimum = entry.minimum, value < minimum {
+      reject(raw, .outOfRange, .value, "\(entry.id) must be \(entry.ruleDescription), not \(value)", indicator: indicator)
+      return
+    }
+    if let maximum = entry.maximum, value > maximum {
+      reject(raw, .outOfRange, .value, "\(entry.id) must be \(entry.ruleDescription), not \(value)", indicator: indicator)
+      return
+    }
+    let response = batch.responses.intern(responseBytes, tag: UInt32(partner))
+    batch.records.append(
+      BatchRecord(
+        value: value, line: Int32(clamping: raw.line), partner: partner, response: response, period: period,
+        territory: territory, indicator: Int16(indicator)))
+  }
+
+  /// Turns every observation of the batch into a `malformed_file` reject: a file counts
+  /// whole or not at all. Rejects and records are merged back into file order.
+  public func rejectWholeFile(because problem: String) {
+    let message =
+      "the file is malformed (\(problem)); nothing from it was accepted: fix the file and send all of it again"
+    var all: [BatchReject] = []
+    all.reserveCapacity(batch.readCount)
+    var recordIndex = 0
+    var rejectIndex = 0
+    let records = batch.records
+    let rejects = batch.rejects
+    while recordIndex < records.count || rejectIndex < rejects.count {
+      let takeRecord =
+        rejectIndex >= rejects.count
+        || (recordIndex < records.count && Int(records[recordIndex].line) <= rejects[rejectIndex].line)
+      if takeRecord {
+        let record = records[recordIndex]
+        all.append(
+          BatchReject(
+            line: Int(record.line), reason: .malformedFile, field: "", value: record.value.description,
+            message: message, partner: batch.partners.string(of: record.partner),
+            response: batch.responses.string(of: record.response),
+            indicator: catalog.indicators[Int(record.indicator)].id))
+        recordIndex += 1
+      } else {
+        var reject = rejects[rejectIndex]
+        reject.reason = .malformedFile
+        reject.message = message
+        all.append(reject)
+        rejectIndex += 1
+      }
+    }
+    batch.records.removeAll()
+    batch.rejects = all
+  }
+
+  // MARK: - Helpers
+
+  private static let required: [RawField] = [.partner, .response, .period, .territory, .indicator, .value]
+
+  private func reject(
+    _ raw: RawObservation, _ reason: RejectReason, _ field: RawField, _ message: String, indicator: Int? = nil
+  ) {
+    func text(_ field: RawField) -> String {
+      raw[field].map { String(decoding: trim($0), as: UTF8.self) } ?? ""
+    }
+    batch.rejects.append(
+      BatchReject(
+        line: raw.line, reason: reason, field: labels[field] ?? field.name, value: text(field), message: message,
+        partner: text(.partner), response: text(.response),
+        indicator: indicator.map { catalog.indicators[$0].id } ?? text(.indicator)))
+  }
+
+  private func periodID(_ raw: UnsafeRawBufferPointer) -> Result<Int32, PeriodError> {
+    let id = Int(rawPeriods.intern(raw))
+    if id == periodResults.count {
+      periodResults.append(
+        Period.parse(raw).map { period in
+          let normalized = normalizedPeriods.intern(period.text)
+          if Int(normalized) == batch.periods.count { batch.periods.append(period) }
+          return normalized
+        })
+    }
+    return periodResults[id]
+  }
+
+  private func territoryID(_ raw: UnsafeRawBufferPointer) -> Result<Int32, TerritoryError> {
+    let id = Int(rawTerritories.intern(raw))
+    if id == territoryResults.count {
+      territoryResults.append(
+        territoryTable.parseTerritory(raw).map { territory in
+          let normalized = normalizedTerritories.intern(territory.code)
+          if Int(normalized) == batch.territories.count { batch.territories.append(territory) }
+          return normalized
+        })
+    }
+    return territoryResults[id]
+  }
+
+  private func unknownIndicatorMessage(_ raw: UnsafeRawBufferPointer) -> String {
+    let text = String(decoding: trim(raw), as: UTF8.self).lowercased()
+    var message = "'\(text)' is not in the indicator catalog"
+    let ids = catalog.indicators.map(\.id)
+    if let best = ids.min(by: { editDistance($0, text) < editDistance($1, text) }),
+      editDistance(best, text) <= max(2, text.count / 6)
+    {
+      message += "; did you mean \(best)?"
+    } else {
+      message += "; use one of its ids, such as \(ids.prefix(3).joined(separator: ", "))"
+    }
+    return message
+  }
+
+  private func withLowercased<R>(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    if scratch.count < bytes.count { scratch = [UInt8](repeating: 0, count: bytes.count * 2) }
+    return scratch.withUnsafeMutableBytes { buffer in
+      for i in 0..<bytes.count {
+        let byte = bytes[i]
+        buffer[i] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+      }
+      return body(UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count]))
+    }
+  }
+}
+
+@inline(__always)
+private func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+  (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+}
+
+/// The bytes without surrounding blanks (spaces, tabs, U+00A0).
+@inline(__always)
+func trim(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+  var start = 0
+  var end = bytes.count
+  while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
+  while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+  if start == 0 && end == bytes.count { return bytes }
+  return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+}
+
+@inline(__always)
+private func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+  for byte in bytes where byte != 0x20 && byte != 0x09 { return false }
+  return true
+}
+
+/// Whether UTF-8 `bytes` hold at most `limit` characters (code points).
+private func isWithinCharacterLimit(_ bytes: UnsafeRawBufferPointer, _ limit: Int) -> Bool {
+  var count = 0
+  for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+  return count <= limit
+}
+
+/// Levenshtein distance, for "did you mean" hints on the reject path only.
+func editDistance(_ a: String, _ b: String) -> Int {
+  let a = Array(a.utf8)
+  let b = Array(b.utf8)
+  if a.isEmpty { return b.count }
+  var previous = Array(0...b.count)
+  var current = [Int](repeating: 0, count: b.count + 1)
+  for i in 1...a.count {
+    current[0] = i
+    for j in stride(from: 1, through: b.count, by: 1) {
+      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    }
+    swap(&previous, &current)
+  }
+  return previous[b.count]
+}

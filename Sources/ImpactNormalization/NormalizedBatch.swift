@@ -1,0 +1,65 @@
+import ImpactModel
+import ImpactSupport
+
+/// One accepted-so-far observation of a batch. Strings are ids into the batch's tables.
+public struct BatchRecord: Sendable {
+  /// In the catalog unit, after conversion.
+  public var value: Quantity
+  public var line: Int32
+  public var partner: Int32
+  /// Interned under the partner's id as tag.
+  public var response: Int32
+  public var period: Int32
+  public var territory: Int32
+  public var indicator: Int16
+}
+
+/// An observation refused while reading or normalizing, with what a partner needs to fix it.
+public struct BatchReject: Sendable {
+  public var line: Int
+  public var reason: RejectReason
+  /// The column name or XML path of the offending field; empty for the whole record.
+  public var field: String
+  /// The offending value (or the whole row for `malformed_row`), as read.
+  public var value: String
+  public var message: String
+  public var partner: String
+  public var response: String
+  public var indicator: String
+
+  public init(
+    line: Int, reason: RejectReason, field: String, value: String, message: String, partner: String = "",
+    response: String = "", indicator: String = ""
+  ) {
+    self.line = line
+    self.reason = reason
+    self.field = field
+    self.value = value
+    self.message = message
+    self.partner = partner
+    self.response = response
+    self.indicator = indicator
+  }
+}
+
+/// Everything normalization produced for one input file, in file order.
+///
+/// Batches are built by worker threads, one per file, and handed to the ledger in input
+/// order; their string tables are local, so the ledger re-maps ids once per distinct string.
+public final class NormalizedBatch: @unchecked Sendable {
+  public internal(set) var records: ContiguousArray<BatchRecord> = []
+  public internal(set) var rejects: [BatchReject] = []
+  /// Normalized partner ids.
+  public internal(set) var partners = ByteStringTable(capacity: 16)
+  /// Response ids, tagged with their local partner id.
+  public internal(set) var responses = ByteStringTable(capacity: 1024)
+  /// Normalized period texts and their years.
+  public internal(set) var periods: [Period] = []
+  /// Normalized territories.
+  public internal(set) var territories: [Territory] = []
+
+  /// How many observations were read: accepted so far plus rejected.
+  public var readCount: Int { records.count + rejects.count }
+
+  public init() {}
+}

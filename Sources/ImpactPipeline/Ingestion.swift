@@ -1,0 +1,206 @@
+import Foundation
+import ImpactAggregation
+import ImpactModel
+import ImpactNormalization
+import ImpactReaders
+import ImpactReports
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A rejected or superseded observation, as the ingestion reports it.
+public struct RejectEvent: Sendable {
+  public var file: String
+  public var line: Int
+  public var partner: String
+  public var response: String
+  public var indicator: String
+  public var field: String
+  public var value: String
+  public var reason: RejectReason
+  public var message: String
+}
+
+/// What reading, normalizing and merging every input produced.
+public struct IngestionResult {
+  public let ledger: Ledger
+  public let inputs: [InputReport]
+  public let counts: Counts
+  public let rejections: [RejectReason: Int]
+}
+
+/// Reads the inputs on worker threads, one file at a time each, and merges their batches
+/// into the ledger strictly in input order, so results do not depend on thread timing.
+///
+/// At most `window` finished batches wait to be merged, which bounds memory whatever the
+/// number of files.
+public struct Ingestion {
+  public let catalog: Catalog
+  public let workers: Int
+
+  public init(catalog: Catalog, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    self.catalog = catalog
+    self.workers = max(1, workers)
+  }
+
+  /// Ingests `files`; `onReject` sees every rejected and superseded observation in input
+  /// order. Only an error thrown by `onReject` (a report that cannot be written) stops it.
+  public func run(files: [String], onReject: (RejectEvent) throws -> Void) throws -> IngestionResult {
+    let ledger = Ledger(catalog: catalog)
+    var inputs: [InputReport] = []
+    var rejections: [RejectReason: Int] = [:]
+    var counts = Counts()
+    let queue = BatchQueue(count: files.count, window: workers * 2)
+    let catalog = self.catalog
+    let threads = min(workers, files.count)
+    for _ in 0..<threads {
+      Thread.detachNewThread {
+        while let index = queue.claim() {
+          queue.deliver(index, Self.read(path: files[index], catalog: catalog))
+        }
+      }
+    }
+    var failure: Error?
+    for index in files.indices {
+      let (batch, input) = queue.take(index)
+      guard failure == nil else { continue }
+      let file = ledger.addFile(files[index])
+      var report = input
+      report.read = batch.readCount
+      report.rejected = batch.rejects.count
+      counts.read += batch.readCount
+      counts.rejected += batch.rejects.count
+      do {
+        for reject in batch.rejects {
+          rejections[reject.reason, default: 0] += 1
+          try onReject(
+            RejectEvent(
+              file: files[index], line: reject.line, partner: reject.partner, response: reject.response,
+              indicator: reject.indicator, field: reject.field, value: reject.value, reason: reject.reason,
+              message: reject.message))
+        }
+        var writeError: Error?
+        ledger.append(batch, file: file) { old, new in
+          guard writeError == nil else { return }
+          do {
+            try onReject(supersededEvent(ledger: ledger, old: old, new: new))
+          } catch {
+            writeError = error
+          }
+        }
+        if let writeError { throw writeError }
+      } catch {
+        failure = error
+      }
+      inputs.append(report)
+    }
+    queue.finish()
+    if let failure { throw failure }
+    var accepted = [Int](repeating: 0, count: files.count)
+    var superseded = [Int](repeating: 0, count: files.count)
+    for record in ledger.records {
+      if record.superseded { superseded[Int(record.file)] += 1 } else { accepted[Int(record.file)] += 1 }
+    }
+    for index in inputs.indices {
+      inputs[index].accepted = accepted[index]
+      inputs[index].superseded = superseded[index]
+    }
+    counts.accepted = ledger.acceptedCount
+    counts.superseded = ledger.supersededCount
+    return IngestionResult(ledger: ledger, inputs: inputs, counts: counts, rejections: rejections)
+  }
+
+  private func supersededEvent(ledger: Ledger, old: LedgerRecord, new: LedgerRecord) -> RejectEvent {
+    let newFile = ledger.files[Int(new.file)]
+    let oldFile = ledger.files[Int(old.file)]
+    let place = newFile == oldFile ? "line \(new.line)" : "\(newFile) line \(new.line)"
+    return RejectEvent(
+      file: oldFile, line: Int(old.line), partner: ledger.partners.string(of: ledger.partner(ofResponse: old.response)),
+      response: ledger.responses.string(of: old.response), indicator: catalog.indicators[Int(old.indicator)].id,
+      field: "", value: old.value.description, reason: .superseded,
+      message: "replaced by the later submission at \(place) (the last submission of a response and indicator wins)")
+  }
+
+  /// Reads and normalizes one file; never throws (problems are in the report).
+  static func read(path: String, catalog: Catalog) -> (NormalizedBatch, InputReport) {
+    let builder = BatchBuilder(catalog: catalog)
+    var prefix = [UInt8](repeating: 0, count: 512)
+    var got = 0
+    if let handle = FileHandle(forReadingAtPath: path) {
+      let data = handle.readData(ofLength: 512)
+      got = data.count
+      prefix.replaceSubrange(0..<got, with: data)
+      try? handle.close()
+    }
+    let format = prefix.withUnsafeBytes { InputFormats.format(forPath: path, prefix: UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+    guard let format else {
+      var report = InputReport(path: path, format: "unknown", sha256: "", bytes: 0)
+      report.problem = "no input format recognises this file (expected .csv or .xml)"
+      return (builder.batch, report)
+    }
+    let outcome = format.read(path: path, into: builder)
+    var report = InputReport(path: path, format: format.id, sha256: outcome.sha256, bytes: outcome.byteCount)
+    report.warnings = outcome.warnings
+    report.detected = outcome.detected
+    if let problem = outcome.problem {
+      builder.rejectWholeFile(because: problem.description)
+      report.problem = problem.message
+      report.problemLine = problem.line
+      report.problemPath = problem.path
+    }
+    return (builder.batch, report)
+  }
+}
+
+/// Hands file indexes to workers and their batches back to the merger, in order.
+final class BatchQueue: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var results: [(NormalizedBatch, InputReport)?]
+  private var nextToClaim = 0
+  private var nextToMerge = 0
+  private var cancelled = false
+  private let window: Int
+
+  init(count: Int, window: Int) {
+    results = Array(repeating: nil, count: count)
+    self.window = window
+  }
+
+  /// The next file to read, once fewer than `window` batches wait; nil when done.
+  func claim() -> Int? {
+    condition.lock()
+    defer { condition.unlock() }
+    while !cancelled && nextToClaim < results.count && nextToClaim - nextToMerge >= window { condition.wait() }
+    guard !cancelled, nextToClaim < results.count else { return nil }
+    nextToClaim += 1
+    return nextToClaim - 1
+  }
+
+  func deliver(_ index: Int, _ result: (NormalizedBatch, InputReport)) {
+    condition.lock()
+    results[index] = result
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits for batch `index` and removes it from the queue.
+  func take(_ index: Int) -> (NormalizedBatch, InputReport) {
+    condition.lock()
+    defer { condition.unlock() }
+    while results[index] == nil { condition.wait() }
+    let result = results[index]!
+    results[index] = nil
+    nextToMerge = index + 1
+    condition.broadcast()
+    return result
+  }
+
+  /// Lets idle workers exit.
+  func finish() {
+    condition.lock()
+    cancelled = true
+    condition.broadcast()
+    condition.unlock()
+  }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import ImpactAggregation
+import ImpactModel
+import ImpactReports
+
+/// The version written into every summary.
+public enum ImpactVersion {
+  public static let current = "0.1.0"
+}
+
+/// Runs a pipeline: ingests the inputs, checks the accounting, writes every report into
+/// a new run folder and publishes it.
+public struct PipelineRunner {
+  public let pipeline: PipelineDefinition
+  public var workers = ProcessInfo.processInfo.activeProcessorCount
+
+  public init(pipeline: PipelineDefinition) { self.pipeline = pipeline }
+
+  /// The inputs to read: those given, else the pipeline's own.
+  public func discover(_ paths: [String]) throws(UsageError) -> InputDiscovery {
+    let chosen = paths.isEmpty ? pipeline.inputs : paths
+    guard !chosen.isEmpty else {
+      throw UsageError(message: "no inputs: name files or folders, or list them under 'inputs' in \(pipeline.path)")
+    }
+    return try InputDiscovery(paths: chosen)
+  }
+
+  /// Ingests and publishes; returns the published run's result and folder.
+  public func run(inputs: InputDiscovery, outputDirectory: String? = nil) throws -> (RunResult, RunFolder) {
+    let started = Date()
+    let folder = try RunFolder(
+      outputDirectory: outputDirectory ?? pipeline.outputDirectory, runID: RunFolder.makeRunID(at: started))
+    do {
+      let rejects = try RejectsCSVWriter(path: folder.path(of: "rejects.csv"))
+      let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(files: inputs.files) { event in
+        try rejects.write(
+          file: event.file, line: event.line, partner: event.partner, response: event.response,
+          indicator: event.indicator, field: event.field, value: event.value, reason: event.reason,
+          message: event.message)
+      }
+      try rejects.close()
+      guard ingestion.counts.balances else {
+        let counts = ingestion.counts
+        throw RunError(
+          message:
+            "accounting error: read \(counts.read) ≠ accepted \(counts.accepted) + rejected \(counts.rejected) + superseded \(counts.superseded)"
+        )
+      }
+      var aggregator = GroupingSetAggregator(ledger: ingestion.ledger)
+      aggregator.addAll()
+      var result = RunResult(
+        runID: folder.runID, toolVersion: ImpactVersion.current, pipelinePath: pipeline.path,
+        catalogPath: pipeline.catalogPath, startedAt: started, finishedAt: Date(), counts: ingestion.counts,
+        rejections: ingestion.rejections, inputs: ingestion.inputs, skipped: inputs.skipped, ledger: ingestion.ledger,
+        rows: aggregator.rows(), transitions: aggregator.transitionTotals())
+      let summary = SummaryJSONReport()
+      for report in Reports.all where report.fileName != summary.fileName {
+        try report.write(result, to: folder.path(of: report.fileName))
+      }
+      // The summary goes last so that its end time covers every report.
+      result.finishedAt = Date()
+      try summary.write(result, to: folder.path(of: summary.fileName))
+      try folder.publish()
+      return (result, folder)
+    } catch {
+      folder.discard()
+      throw error
+    }
+  }
+
+  /// Ingests without writing anything; `onReject` sees each rejected or superseded
+  /// observation in input order.
+  public func validate(inputs: InputDiscovery, onReject: (RejectEvent) -> Void) throws -> IngestionResult {
+    try Ingestion(catalog: pipeline.catalog, workers: workers).run(files: inputs.files) { onReject($0) }
+  }
+}

@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ImpactModel
+import ImpactSupport
+
+/// Canonical CSV: a header naming the schema's columns, then one observation per row.
+///
+/// What spreadsheet exports vary in is detected, over the whole file: encoding (UTF-8 with
+/// or without BOM, else Windows-1252), delimiter (`,`, `;` or TAB, from the header line),
+/// line ends (LF or CRLF). Header names are matched trimmed and case-insensitively.
+public struct CSVFormat: InputFormat {
+  public init() {}
+
+  public var id: String { "csv" }
+  public var fileExtensions: [String] { ["csv", "tsv", "txt"] }
+
+  public func recognizes(prefix: UnsafeRawBufferPointer) -> Bool { false }
+
+  public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
+    var outcome = ReadOutcome()
+    do {
+      let file = try FileBlocks(path: path)
+      let scan = try prescan(file, outcome: &outcome)
+      let delimiter = detectDelimiter(scan.head)
+      outcome.detected["encoding"] = scan.encodingName
+      outcome.detected["delimiter"] = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
+      if outcome.byteCount == scan.bom || scan.head.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) {
+        outcome.warnings.append("the file is empty")
+        return outcome
+      }
+      file.rewind()
+      var rows = CSVRowMapper(
+        path: path, sink: sink, windows1252: !scan.isUTF8, delimiter: delimiter)
+      try CSVTokenizer(delimiter: delimiter, skipPrefix: scan.bom).tokenize(file) { record in
+        rows.handle(record)
+      }
+      outcome.warnings += rows.warnings
+      if rows.blankRows > 0 { outcome.detected["blank_rows"] = String(rows.blankRows) }
+      outcome.detected["rows"] = String(rows.dataRows)
+    } catch {
+      outcome.problem = error
+    }
+    return outcome
+  }
+
+  struct Prescan {
+    var head: [UInt8] = []
+    var bom = 0
+    var isUTF8 = true
+    var encodingName: String { isUTF8 ? (bom > 0 ? "utf-8-bom" : "utf-8") : "windows-1252" }
+  }
+
+  /// Reads the whole file once: its digest, size, encoding, and the first 64 KiB for the
+  /// delimiter. Refuses binary files and bytes Windows-1252 leaves undefined.
+  private func prescan(_ file: FileBlocks, outcome: inout ReadOutcome) throws(FileProblem) -> Prescan {
+    var result = Prescan()
+    var hash = SHA256()
+    var validator = UTF8Validator()
+    var total = 0
+    var firstUndefined: (offset: Int, byte: UInt8)?
+    let size = CSVTokenizer.blockSize
+    let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { block.deallocate() }
+    while true {
+      let got = try file.read(into: block, count: size)
+      if got == 0 { break }
+      let bytes = UnsafeRawBufferPointer(start: block, count: got)
+      hash.update(bytes)
+      if result.head.count < 65536 { result.head += bytes.prefix(65536 - result.head.count) }
+      if let nul = memchr(block, 0, got) {
+        let offset = total + (UnsafeRawPointer(nul) - UnsafeRawPointer(block))
+        throw FileProblem(message: "a NUL byte at offset \(offset): this is not a text file")
+      }
+      validator.feed(bytes)
+      if !validator.isValid && firstUndefined == nil {
+        // Only files that are not UTF-8 pay for this look.
+        if let index = bytes.firstIndex(where: { !Windows1252.isDefined($0) }) {
+          firstUndefined = (total + index, bytes[index])
+        }
+      }
+      total += got
+    }
+    outcome.sha256 = hash.hexDigest()
+    outcome.byteCount = total
+    result.isUTF8 = validator.finish()
+    if result.head.starts(with: [0xEF, 0xBB, 0xBF]) { result.bom = 3 }
+    if !result.isUTF8, let undefined = firstUndefined {
+      let hex = String(undefined.byte, radix: 16, uppercase: true)
+      throw FileProblem(
+        message: "byte 0x\(hex) is neither UTF-8 nor Windows-1252: re-export the file as UTF-8",
+        line: try lineNumber(ofOffset: undefined.offset, in: file))
+    }
+    return result
+  }
+
+  /// The 1-based line holding byte `offset`.
+  private func lineNumber(ofOffset offset: Int, in file: FileBlocks) throws(FileProblem) -> Int {
+    file.rewind()
+    var line = 1
+    var position = 0
+    let block = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    defer { block.deallocate() }
+    while position < offset {
+      let got = try file.read(into: block, count: min(1 << 16, offset - position))
+      if got == 0 { break }
+      line += UnsafeRawBufferPointer(start: block, count: got).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+      position += got
+    }
+    return line
+  }
+
+  /// The delimiter that occurs most often outside quotes on the header line.
+  private func detectDelimiter(_ head: [UInt8]) -> UInt8 {
+    var counts: [UInt8: Int] = [0x2C: 0, 0x3B: 0, 0x09: 0]
+    var quoted = false
+    for byte in head {
+      if byte == UInt8(ascii: "\"") { quoted.toggle() }
+      if quoted { continue }
+      if byte == 0x0A { break }
+      if counts[byte] != nil { counts[byte]! += 1 }
+    }
+    let best = [UInt8(0x2C), 0x3B, 0x09].max { (counts[$0] ?? 0) < (counts[$1] ?? 0) }!
+    return counts[best] == 0 ? 0x2C : best
+  }
+}

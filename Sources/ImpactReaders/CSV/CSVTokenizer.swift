@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One field of a record: a byte range in the tokenizer's buffer.
+struct CSVField {
+  var start: Int
+  var end: Int
+  /// The field was quoted and holds doubled quotes to undo.
+  var hasEscapedQuotes: Bool
+}
+
+/// One record, valid only during the handler call.
+struct CSVRecord {
+  let base: UnsafeRawPointer
+  let fields: UnsafeBufferPointer<CSVField>
+  /// The 1-based physical line the record starts on.
+  let line: Int
+  /// Text followed a closing quote (`"a"b`); the record cannot be trusted.
+  let strayQuote: Bool
+
+  func bytes(_ index: Int) -> UnsafeRawBufferPointer {
+    let field = fields[index]
+    return UnsafeRawBufferPointer(start: base + field.start, count: field.end - field.start)
+  }
+}
+
+/// Splits RFC 4180 records out of a file read in large blocks.
+///
+/// Quoted delimiters, doubled quotes and line breaks inside quotes are handled; LF and
+/// CRLF both end a record. A record may straddle blocks: its start is carried over to
+/// the next block. Memory is bounded by the block size and the longest record
+/// (`maxRecordBytes`).
+struct CSVTokenizer {
+  static let blockSize = 4 << 20
+  static let maxRecordBytes = 16 << 20
+
+  let delimiter: UInt8
+  /// Bytes to skip at the very start (a BOM).
+  let skipPrefix: Int
+
+  /// Calls `handler` for each record; returns a problem when the file ends inside quotes
+  /// or holds a record too long to be real.
+  func tokenize(_ file: FileBlocks, _ handler: (CSVRecord) -> Void) throws(FileProblem) {
+    var capacity = Self.blockSize * 2
+    var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    defer { buffer.deallocate() }
+    var fields = UnsafeMutableBufferPointer<CSVField>.allocate(capacity: 64)
+    defer { fields.deallocate() }
+    var filled = 0
+    var eof = false
+    var line = 1
+    var skip = skipPrefix
+    let delimiter = self.delimiter
+    let quote = UInt8(ascii: "\"")
+    let newline: UInt8 = 0x0A
+    let carriageReturn: UInt8 = 0x0D
+
+    while !eof || filled > 0 {
+      if !eof {
+        if capacity - filled < Self.blockSize {
+          guard filled <= Self.maxRecordBytes else {
+            throw FileProblem(
+              message: "a record longer than \(Self.maxRecordBytes >> 20) MB: an unbalanced quote?", line: line)
+          }
+          let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+          bigger.copyMemory(from: buffer, byteCount: filled)
+          buffer.deallocate()
+          buffer = bigger
+          capacity *= 2
+        }
+        let got = try file.read(into: buffer + filled, count: capacity - filled)
+        if got == 0 { eof = true } else { filled += got }
+      }
+      let bytes = UnsafeRawPointer(buffer)
+      let end = filled
+      var recordStart = 0
+      if skip > 0 {
+        let drop = min(skip, end)
+        recordStart = drop
+        skip -= drop
+      }
+      // Parse whole records; stop at one that may continue in the next block.
+      records: while recordStart < end {
+        var pos = recordStart
+        var count = 0
+        var linesInside = 0
+        var stray = false
+        fieldLoop: while true {
+          if count == fields.count {
+            let bigger = UnsafeMutableBufferPointer<CSVField>.allocate(capacity: fields.count * 2)
+            _ = bigger.initialize(fromContentsOf: fields)
+            fields.deallocate()
+            fields = bigger
+          }
+          if pos < end && bytes.load(fromByteOffset: pos, as: UInt8.self) == quote {
+            var scan = pos + 1
+            var escaped = false
+            while true {
+              while scan < end {
+                let byte = bytes.load(fromByteOffset: scan, as: UInt8.self)
+                if byte == quote { break }
+                if byte == newline { linesInside += 1 }
+                scan += 1
+              }
+              if scan >= end {
+                if eof { throw FileProblem(message: "the file ends inside a quoted field: truncated?", line: line) }
+                break records
+              }
+              if scan + 1 < end && bytes.load(fromByteOffset: scan + 1, as: UInt8.self) == quote {
+                escaped = true
+                scan += 2
+                continue
+              }
+              if scan + 1 >= end && !eof { break records }
+              break
+            }
+            fields[count] = CSVField(start: pos + 1, end: scan, hasEscapedQuotes: escaped)
+            count += 1
+            pos = scan + 1
+            // After the closing quote: a delimiter, a line end, or stray text.
+            while pos < end {
+              let byte = bytes.load(fromByteOffset: pos, as: UInt8.self)
+              if byte == delimiter || byte == newline { break }
+              if byte == carriageReturn && (pos + 1 >= end || bytes.load(fromByteOffset: pos + 1, as: UInt8.self) == newline) {
+                pos += 1
+                continue
+              }
+              stray = true
+              pos += 1
+            }
+          } else {
+            var scan = pos
+            while scan < end {
+              let byte = bytes.load(fromByteOffset: scan, as: UInt8.self)
+              if byte == delimiter || byte == newline { break }
+              scan += 1
+            }
+            var fieldEnd = scan
+            let endsLine = scan < end ? bytes.load(fromByteOffset: scan, as: UInt8.self) == newline : eof
+            if endsLine && fieldEnd > pos && bytes.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == carriageReturn {
+              fieldEnd -= 1
+            }
+            fields[count] = CSVField(start: pos, end: fieldEnd, hasEscapedQuotes: false)
+            count += 1
+            pos = scan
+          }
+          if pos >= end {
+            if !eof { break records }
+            break fieldLoop
+          }
+          let byte = bytes.load(fromByteOffset: pos, as: UInt8.self)
+          pos += 1
+          if byte == newline {
+            linesInside += 1
+            break fieldLoop
+          }
+          // A delimiter: another field follows (possibly an empty one at the line end).
+        }
+        handler(
+          CSVRecord(
+            base: bytes, fields: UnsafeBufferPointer(start: fields.baseAddress, count: count), line: line,
+            strayQuote: stray))
+        line += linesInside
+        recordStart = pos
+      }
+      // Carry the unfinished record to the front of the buffer.
+      let rest = end - recordStart
+      if rest > 0 && recordStart > 0 { memmove(buffer, buffer + recordStart, rest) }
+      filled = rest
+    }
+  }
+}

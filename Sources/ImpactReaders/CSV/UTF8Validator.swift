@@ -1,0 +1,97 @@
+/// Checks that a byte stream is well-formed UTF-8, block by block.
+///
+/// Encoding is decided over the whole file, not a sample: a Windows-1252 byte on the
+/// last line still makes the file Windows-1252. Sequences may straddle blocks.
+struct UTF8Validator {
+  private(set) var isValid = true
+  /// Continuation bytes still expected.
+  private var pending = 0
+  /// The allowed range of the next continuation byte (narrowed after E0, ED, F0, F4).
+  private var low: UInt8 = 0x80
+  private var high: UInt8 = 0xBF
+
+  mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+    guard isValid, let base = bytes.baseAddress else { return }
+    let count = bytes.count
+    var i = 0
+    while i < count {
+      if pending == 0 {
+        // Skip ASCII eight bytes at a time.
+        while i + 8 <= count && base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+          i += 8
+        }
+        if i >= count { break }
+      }
+      let byte = base.load(fromByteOffset: i, as: UInt8.self)
+      i += 1
+      if pending > 0 {
+        guard byte >= low && byte <= high else {
+          isValid = false
+          return
+        }
+        pending -= 1
+        low = 0x80
+        high = 0xBF
+        continue
+      }
+      switch byte {
+      case 0x00...0x7F: continue
+      case 0xC2...0xDF: pending = 1
+      case 0xE0:
+        pending = 2
+        low = 0xA0
+      case 0xE1...0xEC, 0xEE...0xEF: pending = 2
+      case 0xED:
+        pending = 2
+        high = 0x9F
+      case 0xF0:
+        pending = 3
+        low = 0x90
+      case 0xF1...0xF3: pending = 3
+      case 0xF4:
+        pending = 3
+        high = 0x8F
+      default:
+        isValid = false
+        return
+      }
+    }
+  }
+
+  /// Whether the stream ended on a complete sequence.
+  mutating func finish() -> Bool {
+    if pending > 0 { isValid = false }
+    return isValid
+  }
+}
+
+/// Windows-1252, the encoding of French Excel's "CSV (séparateur : point-virgule)".
+enum Windows1252 {
+  /// The Unicode scalar for each byte 0x80...0x9F; 0 where the code page defines none.
+  static let high: [UInt32] = [
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+  ]
+
+  /// Whether the byte has a character in Windows-1252.
+  static func isDefined(_ byte: UInt8) -> Bool {
+    byte < 0x80 || byte >= 0xA0 || high[Int(byte - 0x80)] != 0
+  }
+
+  /// Appends the UTF-8 encoding of a Windows-1252 byte to `output`.
+  static func appendUTF8(of byte: UInt8, to output: inout [UInt8]) {
+    if byte < 0x80 {
+      output.append(byte)
+      return
+    }
+    let scalar = byte >= 0xA0 ? UInt32(byte) : high[Int(byte - 0x80)]
+    if scalar < 0x800 {
+      output.append(UInt8(0xC0 | (scalar >> 6)))
+      output.append(UInt8(0x80 | (scalar & 0x3F)))
+    } else {
+      output.append(UInt8(0xE0 | (scalar >> 12)))
+      output.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+      output.append(UInt8(0x80 | (scalar & 0x3F)))
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import ImpactModel
+
+/// An input file format: recognises its files and reads them into an `ObservationSink`.
+///
+/// A new format is a folder beside `CSV/` and `XML/` with a type conforming to this
+/// protocol, plus one line in `InputFormats.all`.
+public protocol InputFormat: Sendable {
+  /// The id written in `summary.json` (`csv`, `xml`).
+  var id: String { get }
+  /// File name extensions (lower case, without the dot) this format claims.
+  var fileExtensions: [String] { get }
+  /// Whether the first bytes of a file look like this format, for files whose extension
+  /// says nothing.
+  func recognizes(prefix: UnsafeRawBufferPointer) -> Bool
+  /// Reads the whole file. Recoverable problems go to the sink or into the outcome; this
+  /// never throws.
+  func read(path: String, into sink: ObservationSink) -> ReadOutcome
+}
+
+/// What reading one file produced besides its observations.
+public struct ReadOutcome: Sendable {
+  /// SHA-256 of the file's bytes, hexadecimal.
+  public var sha256 = ""
+  public var byteCount = 0
+  /// Set when the file turned out unusable; none of its observations may be accepted.
+  public var problem: FileProblem?
+  /// Things a partner should know that do not reject anything (ignored columns, ...).
+  public var warnings: [String] = []
+  /// What was detected, for `summary.json` (`encoding`, `delimiter`, ...).
+  public var detected: [String: String] = [:]
+
+  public init() {}
+}
+
+/// Why a whole file was refused, and where.
+public struct FileProblem: Error, Sendable, Equatable, CustomStringConvertible {
+  public let message: String
+  /// The 1-based line, 0 when unknown.
+  public let line: Int
+  /// An XML path or a column, when one applies.
+  public let path: String
+
+  public init(message: String, line: Int = 0, path: String = "") {
+    self.message = message
+    self.line = line
+    self.path = path
+  }
+
+  public var description: String {
+    var text = message
+    if line > 0 { text = "line \(line): " + text }
+    if !path.isEmpty { text += " (at \(path))" }
+    return text
+  }
+}

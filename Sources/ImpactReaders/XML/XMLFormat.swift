@@ -1,0 +1,154 @@
+import Foundation
+import CLibXML2
+import ImpactModel
+import ImpactSupport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Canonical XML submissions, read with libxml2's streaming `xmlTextReader`.
+///
+/// ```xml
+/// <submissions>
+///   <submission partner="emmaus-connect">
+///     <response id="bc-0001" period="2022-Q3" territory="75056">
+///       <value indicator="digital_inclusion.people_trained" unit="person">12</value>
+/// ```
+/// or a single `<submission>` as the root. Files are untrusted: no network, no DTD, no
+/// entity substitution, no XInclude, libxml2's default size limits, a bounded depth; a
+/// DOCTYPE or an entity reference makes the file malformed before anything is expanded.
+public struct XMLFormat: InputFormat {
+  /// Deeper nesting than this is refused (the canonical format needs four levels).
+  public static let maxDepth = 32
+
+  public init() {}
+
+  public var id: String { "xml" }
+  public var fileExtensions: [String] { ["xml"] }
+
+  public func recognizes(prefix: UnsafeRawBufferPointer) -> Bool {
+    var bytes = prefix[...]
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+    return bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } == UInt8(ascii: "<")
+  }
+
+  public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
+    LibXML.prepare()
+    var outcome = ReadOutcome()
+    let input: XMLInput
+    do {
+      input = try XMLInput(file: FileBlocks(path: path))
+    } catch {
+      outcome.problem = error
+      return outcome
+    }
+    let inputPointer = Unmanaged.passRetained(input).toOpaque()
+    let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+        | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
+    guard
+      let reader = xmlReaderForIO(
+        { context, buffer, length in
+          Unmanaged<XMLInput>.fromOpaque(context!).takeUnretainedValue().read(into: buffer, count: length)
+        },
+        { context in
+          Unmanaged<XMLInput>.fromOpaque(context!).release()
+          return 0
+        }, inputPointer, path, nil, options)
+    else {
+      Unmanaged<XMLInput>.fromOpaque(inputPointer).release()
+      outcome.problem = FileProblem(message: "libxml2 could not start reading the file")
+      return outcome
+    }
+    defer { xmlFreeTextReader(reader) }
+    let errors = XMLErrors()
+    xmlTextReaderSetStructuredErrorHandler(
+      reader,
+      { context, error in
+        guard let context, let error else { return }
+        Unmanaged<XMLErrors>.fromOpaque(context).takeUnretainedValue().record(error)
+      }, Unmanaged.passUnretained(errors).toOpaque())
+
+    var walker = XMLSubmissionWalker(reader: reader, sink: sink)
+    let problem = withExtendedLifetime(errors) { walker.run() }
+    if let problem {
+      // libxml2's own message, where it has one, says more than the reader's -1.
+      if let first = errors.first {
+        outcome.problem = FileProblem(message: first.message, line: first.line, path: problem.path)
+      } else {
+        outcome.problem = problem
+      }
+    } else if let first = errors.first, first.fatal {
+      outcome.problem = FileProblem(message: first.message, line: first.line)
+    }
+    outcome.sha256 = input.finishDigest()
+    outcome.byteCount = input.byteCount
+    outcome.warnings = walker.warnings
+    outcome.detected["records"] = String(walker.valueCount)
+    return outcome
+  }
+}
+
+/// One-time libxml2 set-up: initialisation and an external entity loader that loads
+/// nothing, a second lock behind the parser options.
+enum LibXML {
+  private static let once: Void = {
+    xmlInitParser()
+    xmlSetExternalEntityLoader { _, _, _ in nil }
+  }()
+
+  static func prepare() { _ = once }
+}
+
+/// The file behind libxml2's read callback; hashes what it hands over.
+final class XMLInput {
+  let file: FileBlocks
+  private var hash = SHA256()
+  private(set) var byteCount = 0
+  private var digest: String?
+
+  init(file: FileBlocks) { self.file = file }
+
+  func read(into buffer: UnsafeMutablePointer<CChar>?, count: Int32) -> Int32 {
+    guard let buffer, count > 0 else { return 0 }
+    do {
+      let got = try file.read(into: buffer, count: Int(count))
+      hash.update(UnsafeRawBufferPointer(start: buffer, count: got))
+      byteCount += got
+      return Int32(got)
+    } catch {
+      return -1
+    }
+  }
+
+  /// The digest of the whole file, reading what libxml2 left unread (after an error).
+  func finishDigest() -> String {
+    if let digest { return digest }
+    let size = 1 << 20
+    let block = UnsafeMutablePointer<CChar>.allocate(capacity: size)
+    defer { block.deallocate() }
+    while read(into: block, count: Int32(size)) > 0 {}
+    digest = hash.hexDigest()
+    return digest!
+  }
+}
+
+/// The errors libxml2 reported while reading, first one first.
+final class XMLErrors {
+  struct Entry {
+    let message: String
+    let line: Int
+    let fatal: Bool
+  }
+
+  private(set) var entries: [Entry] = []
+  var first: Entry? { entries.first }
+
+  func record(_ error: UnsafePointer<xmlError>) {
+    guard entries.count < 20 else { return }
+    let raw = error.pointee.message.map { String(cString: $0) } ?? "XML error"
+    let message = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    let fatal = error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue
+    entries.append(Entry(message: "malformed XML: \(message)", line: Int(error.pointee.line), fatal: fatal))
+  }
+}

@@ -1,0 +1,199 @@
+import CLibXML2
+import ImpactModel
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Walks the reader's node stream and delivers one observation per `<value>` element.
+///
+/// Attribute and text bytes are copied into reused buffers; no `String` is made per node.
+struct XMLSubmissionWalker {
+  enum Kind {
+    case submissions, submission, response, value, ignored
+  }
+
+  let reader: xmlTextReaderPtr
+  let sink: ObservationSink
+  private(set) var warnings: [String] = []
+  private(set) var valueCount = 0
+
+  private var stack: [(kind: Kind, name: String)] = []
+  private var partner: [UInt8]?
+  private var responseID: [UInt8]?
+  private var period: [UInt8]?
+  private var territory: [UInt8]?
+  private var indicator: [UInt8]?
+  private var unit: [UInt8]?
+  private var text: [UInt8] = []
+  private var valueLine = 0
+  private var ignoredPaths: Set<String> = []
+
+  init(reader: xmlTextReaderPtr, sink: ObservationSink) {
+    self.reader = reader
+    self.sink = sink
+  }
+
+  /// Reads to the end; returns the problem that makes the file malformed, if any.
+  mutating func run() -> FileProblem? {
+    sink.setFieldLabels([
+      .partner: "submission/@partner", .response: "response/@id", .period: "response/@period",
+      .territory: "response/@territory", .indicator: "value/@indicator", .value: "value",
+      .unit: "value/@unit",
+    ])
+    var sawRoot = false
+    while true {
+      let status = xmlTextReaderRead(reader)
+      if status == 0 { break }
+      if status < 0 { return problem("malformed XML") }
+      switch xmlTextReaderNodeType(reader) {
+      case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
+        return problem("a DOCTYPE is not allowed: DTDs and entities are refused in submissions")
+      case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue), Int32(XML_READER_TYPE_ENTITY.rawValue):
+        return problem("an entity reference is not allowed in submissions")
+      case Int32(XML_READER_TYPE_ELEMENT.rawValue):
+        if xmlTextReaderDepth(reader) >= XMLFormat.maxDepth {
+          return problem("elements nested deeper than \(XMLFormat.maxDepth) levels")
+        }
+        let name = constString(xmlTextReaderConstLocalName(reader))
+        let kind: Kind
+        if stack.isEmpty {
+          if sawRoot { return problem("more than one root element") }
+          sawRoot = true
+          switch name {
+          case "submissions": kind = .submissions
+          case "submission": kind = .submission
+          default: return problem("the root element <\(name)> is neither <submissions> nor <submission>")
+          }
+        } else {
+          kind = childKind(name, of: stack.last!.kind)
+        }
+        let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
+        stack.append((kind, name))
+        start(kind)
+        if isEmpty { end() }
+      case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+        end()
+      case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
+        Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
+        if stack.last?.kind == .value, let value = xmlTextReaderConstValue(reader) {
+          text.append(contentsOf: UnsafeRawBufferPointer(start: value, count: strlen(value)))
+        }
+      default:
+        break
+      }
+    }
+    if !sawRoot { return problem("no root element") }
+    return nil
+  }
+
+  private func childKind(_ name: String, of parent: Kind) -> Kind {
+    switch (parent, name) {
+    case (.submissions, "submission"): .submission
+    case (.submission, "response"): .response
+    case (.response, "value"): .value
+    default: .ignored
+    }
+  }
+
+  private mutating func start(_ kind: Kind) {
+    switch kind {
+    case .submissions:
+      break
+    case .submission:
+      partner = readAttributes(Self.submissionAttributes)[0]
+    case .response:
+      let values = readAttributes(Self.responseAttributes)
+      responseID = values[0]
+      period = values[1]
+      territory = values[2]
+    case .value:
+      text.removeAll(keepingCapacity: true)
+      valueLine = currentLine()
+      let values = readAttributes(Self.valueAttributes)
+      indicator = values[0]
+      unit = values[1]
+    case .ignored:
+      let path = currentPath()
+      if ignoredPaths.count < 50 && ignoredPaths.insert(path).inserted {
+        warnings.append("ignored element \(path)")
+      }
+    }
+  }
+
+  private mutating func end() {
+    guard let top = stack.popLast() else { return }
+    guard top.kind == .value else { return }
+    valueCount += 1
+    var raw = RawObservation(line: valueLine)
+    withBytes(partner) { partner in
+      withBytes(responseID) { response in
+        withBytes(period) { period in
+          withBytes(territory) { territory in
+            withBytes(indicator) { indicator in
+              withBytes(unit) { unit in
+                text.withUnsafeBytes { value in
+                  raw.partner = partner
+                  raw.response = response
+                  raw.period = period
+                  raw.territory = territory
+                  raw.indicator = indicator
+                  raw.unit = unit
+                  raw.value = value
+                  sink.observation(raw)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static let submissionAttributes = ["partner"]
+  private static let responseAttributes = ["id", "period", "territory"]
+  private static let valueAttributes = ["indicator", "unit"]
+
+  /// The values of the current element's attributes named in `wanted` (nil where absent);
+  /// notes the others as ignored.
+  private mutating func readAttributes(_ wanted: [String]) -> [[UInt8]?] {
+    var values = [[UInt8]?](repeating: nil, count: wanted.count)
+    guard xmlTextReaderMoveToFirstAttribute(reader) == 1 else { return values }
+    repeat {
+      let name = constString(xmlTextReaderConstLocalName(reader))
+      if let index = wanted.firstIndex(of: name) {
+        let value = xmlTextReaderConstValue(reader)
+        values[index] = value.map { Array(UnsafeRawBufferPointer(start: $0, count: strlen($0))) } ?? []
+      } else if constString(xmlTextReaderConstPrefix(reader)) != "xmlns" && name != "xmlns" {
+        let path = currentPath() + "/@" + name
+        if ignoredPaths.count < 50 && ignoredPaths.insert(path).inserted {
+          warnings.append("ignored attribute \(path)")
+        }
+      }
+    } while xmlTextReaderMoveToNextAttribute(reader) == 1
+    xmlTextReaderMoveToElement(reader)
+    return values
+  }
+
+  private func withBytes(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> Void) {
+    guard let bytes else { return body(nil) }
+    bytes.withUnsafeBytes { body($0) }
+  }
+
+  private func constString(_ pointer: UnsafePointer<xmlChar>?) -> String {
+    pointer.map { String(cString: $0) } ?? ""
+  }
+
+  private func currentLine() -> Int {
+    guard let node = xmlTextReaderCurrentNode(reader) else { return 0 }
+    return Int(xmlGetLineNo(node))
+  }
+
+  private func currentPath() -> String {
+    "/" + stack.map(\.name).joined(separator: "/")
+  }
+
+  private func problem(_ message: String) -> FileProblem {
+    FileProblem(message: message, line: Int(xmlTextReaderGetParserLineNumber(reader)), path: currentPath())
+  }
+}

@@ -1,0 +1,91 @@
+import ImpactModel
+import ImpactSupport
+
+/// Writes CSV rows into an `OutputFile`: `,` delimiter, LF line ends, UTF-8, RFC 4180
+/// quoting where needed.
+///
+/// Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, TAB or CR) are prefixed with `'`; numbers are written as plain numbers, never
+/// quoted or neutralised.
+public final class CSVWriter {
+  public let file: OutputFile
+  private var row: [UInt8] = []
+  private var firstCell = true
+
+  public init(file: OutputFile) {
+    self.file = file
+    row.reserveCapacity(1024)
+  }
+
+  /// Appends a text cell.
+  public func text(_ value: String) {
+    var copy = value
+    copy.withUTF8 { text(bytes: UnsafeRawBufferPointer($0)) }
+  }
+
+  /// Appends a text cell from UTF-8 bytes.
+  public func text(bytes: UnsafeRawBufferPointer) {
+    separate()
+    var needsQuotes = false
+    for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
+      needsQuotes = true
+      break
+    }
+    let neutralise =
+      bytes.first.map {
+        $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "@")
+          || $0 == 0x09 || $0 == 0x0D
+      } ?? false
+    if needsQuotes { row.append(UInt8(ascii: "\"")) }
+    if neutralise { row.append(UInt8(ascii: "'")) }
+    if needsQuotes {
+      for byte in bytes {
+        row.append(byte)
+        if byte == UInt8(ascii: "\"") { row.append(byte) }
+      }
+      row.append(UInt8(ascii: "\""))
+    } else {
+      row.append(contentsOf: bytes)
+    }
+  }
+
+  /// Appends a decimal amount held in micro-units.
+  public func number(micros: Int128) {
+    separate()
+    Quantity.append(micros: micros, to: &row)
+  }
+
+  /// Appends a whole number.
+  public func integer(_ value: Int) {
+    separate()
+    if value < 0 { row.append(UInt8(ascii: "-")) }
+    appendDigits(value.magnitude)
+  }
+
+  /// Appends an empty cell.
+  public func empty() { separate() }
+
+  /// Ends the row and hands it to the file.
+  public func endRow() throws {
+    row.append(0x0A)
+    try file.write(row)
+    row.removeAll(keepingCapacity: true)
+    firstCell = true
+  }
+
+  /// Writes a header row.
+  public func header(_ names: [String]) throws {
+    for name in names { text(name) }
+    try endRow()
+  }
+
+  @inline(__always)
+  private func separate() {
+    if firstCell { firstCell = false } else { row.append(UInt8(ascii: ",")) }
+  }
+
+  private func appendDigits(_ value: UInt) {
+    if value >= 10 { appendDigits(value / 10) }
+    row.append(UInt8(ascii: "0") + UInt8(value % 10))
+  }
+}

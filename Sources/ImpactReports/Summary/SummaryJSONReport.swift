@@ -1,0 +1,101 @@
+import Foundation
+import ImpactAggregation
+import ImpactModel
+import ImpactSupport
+
+/// `summary.json`: the run's counts, rejections by reason, inputs, and per transition its
+/// indicators' totals.
+public struct SummaryJSONReport: Report {
+  public init() {}
+
+  public var fileName: String { "summary.json" }
+
+  public func write(_ result: RunResult, to path: String) throws {
+    let file = try OutputFile(path: path)
+    try file.write(document(result).serialized())
+    try file.close()
+  }
+
+  /// The document, for tests and other consumers.
+  public func document(_ result: RunResult) -> JSONValue {
+    let dates = ISO8601DateFormatter()
+    let duration = result.finishedAt.timeIntervalSince(result.startedAt)
+    let counts = result.counts
+    return .object([
+      ("run_id", .string(result.runID)),
+      ("tool", .object([("name", .string("impact")), ("version", .string(result.toolVersion))])),
+      ("pipeline", .string(result.pipelinePath)),
+      ("catalog", .string(result.catalogPath)),
+      ("started_at", .string(dates.string(from: result.startedAt))),
+      ("finished_at", .string(dates.string(from: result.finishedAt))),
+      ("duration_seconds", .number(String(format: "%.3f", duration))),
+      (
+        "counts",
+        .object([
+          ("read", .integer(counts.read)), ("accepted", .integer(counts.accepted)),
+          ("rejected", .integer(counts.rejected)), ("superseded", .integer(counts.superseded)),
+        ])
+      ),
+      (
+        "rejections",
+        .object(
+          RejectReason.allCases.filter { $0 != .superseded }.map { ($0.code, .integer(result.rejections[$0] ?? 0)) })
+      ),
+      ("inputs", .array(result.inputs.map(input))),
+      ("skipped", .array(result.skipped.map { .string($0) })),
+      ("transitions", .array(transitions(result))),
+    ])
+  }
+
+  private func input(_ report: InputReport) -> JSONValue {
+    var members: [(String, JSONValue)] = [
+      ("path", .string(report.path)), ("format", .string(report.format)), ("sha256", .string(report.sha256)),
+      ("bytes", .integer(report.bytes)), ("read", .integer(report.read)), ("accepted", .integer(report.accepted)),
+      ("rejected", .integer(report.rejected)), ("superseded", .integer(report.superseded)),
+    ]
+    if let problem = report.problem {
+      var detail: [(String, JSONValue)] = [("message", .string(problem))]
+      if report.problemLine > 0 { detail.append(("line", .integer(report.problemLine))) }
+      if !report.problemPath.isEmpty { detail.append(("path", .string(report.problemPath))) }
+      members.append(("malformed", .object(detail)))
+    }
+    members.append(("detected", .object(report.detected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+    members.append(("warnings", .array(report.warnings.map { .string($0) })))
+    return .object(members)
+  }
+
+  private func transitions(_ result: RunResult) -> [JSONValue] {
+    let catalog = result.ledger.catalog
+    var byIndicator: [Int: AggregateRow] = [:]
+    for row in result.rows where row.grouping == .indicator { byIndicator[row.indicator] = row }
+    return result.transitions.map { totals in
+      let indicators = catalog.indicators.enumerated().filter { $0.element.transition == totals.transition }
+      return .object([
+        ("id", .string(totals.transition.id)),
+        ("partners", .integer(totals.partners)),
+        ("responses", .integer(totals.responses)),
+        (
+          "indicators",
+          .array(
+            indicators.map { index, indicator in
+              let row = byIndicator[index]
+              let statistics = row?.statistics ?? Statistics()
+              let empty = statistics.observations == 0
+              return .object([
+                ("id", .string(indicator.id)),
+                ("unit", .string(indicator.unit)),
+                ("aggregation", .string(indicator.aggregation.rawValue)),
+                ("observations", .integer(statistics.observations)),
+                ("responses", .integer(row?.responses ?? 0)),
+                ("partners", .integer(row?.partners ?? 0)),
+                ("sum", .number(Quantity.format(micros: statistics.sum))),
+                ("mean", statistics.meanMicros.map { .number(Quantity.format(micros: $0)) } ?? .null),
+                ("min", empty ? .null : .number(statistics.minimum.description)),
+                ("max", empty ? .null : .number(statistics.maximum.description)),
+              ])
+            })
+        ),
+      ])
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/// Interns byte strings: each distinct `(tag, bytes)` pair gets a dense `Int32` id, in
+/// first-seen order.
+///
+/// The hot loops of the readers hand out fields as borrowed bytes; this table turns them
+/// into small integers without allocating a `String` per field. The `tag` scopes a string
+/// (for example a response id within its partner) without building a composite key.
+public struct ByteStringTable: Sendable {
+  private var arena: [UInt8] = []
+  private var starts: [Int] = [0]
+  private var tags: [UInt32] = []
+  private var hashes: [UInt64] = []
+  private var slots: [Int32]
+  private var mask: Int
+
+  /// Creates an empty table sized for about `capacity` strings before it grows.
+  public init(capacity: Int = 64) {
+    var size = 16
+    while size < capacity * 2 { size <<= 1 }
+    slots = [Int32](repeating: -1, count: size)
+    mask = size - 1
+  }
+
+  /// The number of distinct strings.
+  public var count: Int { tags.count }
+
+  /// The id of `bytes` under `tag`, adding it when it is new.
+  public mutating func intern(_ bytes: UnsafeRawBufferPointer, tag: UInt32 = 0) -> Int32 {
+    let hash = byteHash(bytes, seed: UInt64(tag))
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let id = slots[slot]
+      if id < 0 { break }
+      if hashes[Int(id)] == hash && tags[Int(id)] == tag && equals(Int(id), bytes) { return id }
+      slot = (slot + 1) & mask
+    }
+    let id = Int32(tags.count)
+    arena.append(contentsOf: bytes)
+    starts.append(arena.count)
+    tags.append(tag)
+    hashes.append(hash)
+    slots[slot] = id
+    if tags.count * 2 > slots.count { grow() }
+    return id
+  }
+
+  /// The id of `string` under `tag`, adding it when it is new.
+  public mutating func intern(_ string: String, tag: UInt32 = 0) -> Int32 {
+    var copy = string
+    return copy.withUTF8 { intern(UnsafeRawBufferPointer($0), tag: tag) }
+  }
+
+  /// The id of `bytes` under `tag`, or nil when the table does not hold it.
+  public func find(_ bytes: UnsafeRawBufferPointer, tag: UInt32 = 0) -> Int32? {
+    let hash = byteHash(bytes, seed: UInt64(tag))
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let id = slots[slot]
+      if id < 0 { return nil }
+      if hashes[Int(id)] == hash && tags[Int(id)] == tag && equals(Int(id), bytes) { return id }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  /// The tag string `id` was interned under.
+  public func tag(of id: Int32) -> UInt32 { tags[Int(id)] }
+
+  /// Calls `body` with the bytes of string `id`.
+  public func withBytes<R>(of id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    let start = starts[Int(id)]
+    let end = starts[Int(id) + 1]
+    return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+  }
+
+  /// String `id`, decoded as UTF-8.
+  public func string(of id: Int32) -> String {
+    withBytes(of: id) { String(decoding: $0, as: UTF8.self) }
+  }
+
+  private func equals(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    let start = starts[id]
+    let length = starts[id + 1] - start
+    guard length == bytes.count else { return false }
+    if length == 0 { return true }
+    return arena.withUnsafeBytes { memoryEquals($0.baseAddress! + start, bytes.baseAddress!, length) }
+  }
+
+  private mutating func grow() {
+    let size = slots.count * 2
+    slots = [Int32](repeating: -1, count: size)
+    mask = size - 1
+    for id in 0..<tags.count {
+      var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+      while slots[slot] >= 0 { slot = (slot + 1) & mask }
+      slots[slot] = Int32(id)
+    }
+  }
+}
+
+/// Whether `count` bytes at `a` and `b` are equal.
+@inlinable
+public func memoryEquals(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+  var i = 0
+  while i + 8 <= count {
+    if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      != b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+    {
+      return false
+    }
+    i += 8
+  }
+  while i < count {
+    if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
+      return false
+    }
+    i += 1
+  }
+  return true
+}

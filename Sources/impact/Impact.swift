@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import ImpactModel
+import ImpactPipeline
+import ImpactSupport
+
+/// The `impact` command: a thin layer over `ImpactPipeline`.
+@main
+struct Impact: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "impact",
+    abstract: "Validate, normalize and aggregate partner impact-survey files (CSV, XML) into reports.",
+    discussion: """
+      Exit codes:
+        0  success (for validate: no observation rejected)
+        1  the run failed and published nothing (for validate: some observations were rejected)
+        2  usage or configuration error (bad option, missing input, invalid pipeline or catalog)
+      """,
+    version: ImpactVersion.current,
+    subcommands: [RunCommand.self, ValidateCommand.self]
+  )
+
+  /// Maps errors to the documented exit codes (ArgumentParser would use 64 for usage).
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let error as UsageError {
+      fail("impact: \(error.message)", code: 2)
+    } catch let error as DefinitionError {
+      fail("impact: the pipeline definition has \(error.problems.count) problem(s):\n" + error.description, code: 2)
+    } catch let error as RunError {
+      fail("impact: run failed, nothing published: \(error.message)", code: 1)
+    } catch let error as OutputFile.WriteError {
+      fail("impact: run failed, nothing published: \(error)", code: 1)
+    } catch let error as ExitCode {
+      Foundation.exit(error.rawValue)
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        print(fullMessage(for: error))
+        Foundation.exit(0)
+      }
+      let message = fullMessage(for: error)
+      fail(message, code: code == .validationFailure ? 2 : code.rawValue)
+    }
+  }
+
+  static func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    Foundation.exit(code)
+  }
+}
+
+/// Options shared by the commands that read a pipeline.
+struct PipelineOptions: ParsableArguments {
+  @Option(name: .long, help: ArgumentHelp("The pipeline definition (YAML).", valueName: "file"))
+  var pipeline = "pipelines/default.yml"
+
+  @Option(name: .long, help: "Worker threads reading files (default: one per core).")
+  var workers: Int?
+
+  func load() throws -> PipelineRunner {
+    guard FileManager.default.fileExists(atPath: pipeline) else {
+      throw UsageError(
+        message: "no pipeline at \(pipeline): run from the project folder or pass --pipeline FILE")
+    }
+    switch PipelineDefinition.load(path: pipeline) {
+    case .failure(let error): throw error
+    case .success(let definition):
+      var runner = PipelineRunner(pipeline: definition)
+      if let workers {
+        guard workers > 0 else { throw UsageError(message: "--workers must be at least 1") }
+        runner.workers = workers
+      }
+      return runner
+    }
+  }
+}
+
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Ingest the inputs and publish a new run folder of reports.",
+    discussion: """
+      Writes DIR/<run-id>/ with summary.json, aggregates.csv, records.csv and rejects.csv, \
+      then points DIR/latest at it. A failed run publishes nothing.
+      """
+  )
+
+  @OptionGroup var options: PipelineOptions
+
+  @Option(name: .long, help: ArgumentHelp("Where run folders go (default: the pipeline's output).", valueName: "dir"))
+  var output: String?
+
+  @Argument(help: "Input files or folders (default: the pipeline's inputs).")
+  var inputs: [String] = []
+
+  func run() throws {
+    let runner = try options.load()
+    let discovery = try runner.discover(inputs)
+    let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output)
+    let counts = result.counts
+    print("run \(result.runID): \(discovery.files.count) input(s), read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)")
+    for input in result.inputs where input.problem != nil {
+      print("  malformed: \(input.path)\(input.problemLine > 0 ? ":\(input.problemLine)" : ""): \(input.problem!)")
+    }
+    print("reports: \(folder.publishedPath)/ (latest: \(folder.latestPath))")
+  }
+}
+
+struct ValidateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract: "Check the inputs and print each rejected observation as file:line: reason: message.",
+    discussion: "Writes no report. Exits 1 when any observation is rejected."
+  )
+
+  @OptionGroup var options: PipelineOptions
+
+  @Flag(name: .long, help: "Also print observations replaced by a later resubmission.")
+  var showSuperseded = false
+
+  @Argument(help: "Input files or folders (default: the pipeline's inputs).")
+  var inputs: [String] = []
+
+  func run() throws {
+    let runner = try options.load()
+    let discovery = try runner.discover(inputs)
+    let result = try runner.validate(inputs: discovery) { event in
+      guard event.reason != .superseded || showSuperseded else { return }
+      print("\(event.file):\(event.line): \(event.reason.code): \(event.message)")
+    }
+    let counts = result.counts
+    for input in result.inputs where input.problem != nil {
+      print("\(input.path):\(input.problemLine): malformed_file: \(input.problem!)")
+    }
+    FileHandle.standardError.write(
+      Data(
+        "\(discovery.files.count) input(s): read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)\n"
+          .utf8))
+    if counts.rejected > 0 { throw ExitCode(1) }
+  }
+}
