@@ -1,6 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// Release builds skip the run-time exclusivity checks: the hot loops touch class state per
+/// field, and the checks cost more than the parsing. Debug builds (and tests) keep them.
+let hotLoops: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
   name: "impact",
   platforms: [.macOS(.v15)],
@@ -18,18 +22,25 @@ let package = Package(
       pkgConfig: "libxml-2.0",
       providers: [.apt(["libxml2-dev"])]
     ),
+    // libcrypto, for SHA-256 of every input.
+    .systemLibrary(
+      name: "CLibCrypto",
+      pkgConfig: "libcrypto",
+      providers: [.apt(["libssl-dev"])]
+    ),
     // Byte-level building blocks with no domain knowledge: hash tables, SHA-256, output buffers.
-    .target(name: "ImpactSupport"),
+    .target(name: "ImpactSupport", dependencies: ["CLibCrypto"], swiftSettings: hotLoops),
     // Bottom layer: schema, catalog, territories, periods, values, diagnostics.
-    .target(name: "ImpactModel", dependencies: ["ImpactSupport"]),
+    .target(name: "ImpactModel", dependencies: ["ImpactSupport"], swiftSettings: hotLoops),
     // Input formats: bytes in, raw fields out. One folder per format.
-    .target(name: "ImpactReaders", dependencies: ["ImpactModel", "ImpactSupport", "CLibXML2"]),
+    .target(name: "ImpactReaders", dependencies: ["ImpactModel", "ImpactSupport", "CLibXML2"], swiftSettings: hotLoops),
     // Raw fields to validated observations, per input file.
-    .target(name: "ImpactNormalization", dependencies: ["ImpactModel"]),
+    .target(name: "ImpactNormalization", dependencies: ["ImpactModel"], swiftSettings: hotLoops),
     // Last-wins de-duplication across inputs and the grouping sets.
-    .target(name: "ImpactAggregation", dependencies: ["ImpactModel", "ImpactNormalization"]),
+    .target(
+      name: "ImpactAggregation", dependencies: ["ImpactModel", "ImpactNormalization"], swiftSettings: hotLoops),
     // Report writers: CSV and JSON.
-    .target(name: "ImpactReports", dependencies: ["ImpactModel", "ImpactAggregation"]),
+    .target(name: "ImpactReports", dependencies: ["ImpactModel", "ImpactAggregation"], swiftSettings: hotLoops),
     // Pipeline definitions and the runner that wires readers, normalization, aggregation and reports.
     .target(
       name: "ImpactPipeline",

@@ -87,9 +87,16 @@ public struct GroupingSetAggregator {
   private var cells: [Statistics] = []
   /// Per transition, a bit per global response.
   private var transitionResponses: [[UInt64]]
+  /// The transition of each indicator, as an index in `Transition.allCases`.
+  private let transitionIndex: [Int]
+  private let years: [Int]
+  private let departements: [Int16]
 
   public init(ledger: Ledger) {
     self.ledger = ledger
+    transitionIndex = ledger.catalog.indicators.map { Transition.allCases.firstIndex(of: $0.transition)! }
+    years = ledger.periods.map(\.year)
+    departements = ledger.territories.map(\.departement)
     let words = (ledger.responses.count + 63) / 64
     transitionResponses = Transition.allCases.map { _ in [UInt64](repeating: 0, count: words) }
   }
@@ -97,8 +104,8 @@ public struct GroupingSetAggregator {
   /// Adds one accepted record.
   @inline(__always)
   public mutating func add(_ record: LedgerRecord) {
-    let year = ledger.periods[Int(record.period)].year
-    let departement = ledger.territories[Int(record.territory)].departement
+    let year = years[Int(record.period)]
+    let departement = departements[Int(record.territory)]
     let partner = ledger.partner(ofResponse: record.response)
     let key = CellKey.make(indicator: record.indicator, year: year, departement: departement, partner: partner)
     let index = cellIndex.index(for: key) {
@@ -112,9 +119,6 @@ public struct GroupingSetAggregator {
     transitionResponses[transition][response >> 6] |= 1 << UInt64(response & 63)
   }
 
-  private lazy var transitionIndex: [Int] = ledger.catalog.indicators.map {
-    Transition.allCases.firstIndex(of: $0.transition)!
-  }
 
   /// Adds every record of the ledger that was not superseded.
   public mutating func addAll() {

@@ -73,7 +73,6 @@ public final class Ledger {
       if Int(id) == territories.count { territories.append(territory) }
       return id
     }
-    records.reserveCapacity(records.count + batch.records.count)
     for local in batch.records {
       let record = LedgerRecord(
         value: local.value, line: local.line, file: file, response: responseMap[Int(local.response)],

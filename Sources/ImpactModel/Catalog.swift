@@ -33,14 +33,16 @@ public struct Catalog: Sendable {
     return copy.withUTF8 { index(of: UnsafeRawBufferPointer($0)) }
   }
 
-  /// The conversion for a unit written as `bytes` (already trimmed) for indicator `index`:
-  /// identity for the catalog unit, the alias factor for an alias, nil for anything else.
-  public func conversion(indicator index: Int, unit bytes: UnsafeRawBufferPointer) -> UnitAlias? {
+  /// The factor for a unit written as `bytes` (already trimmed) for indicator `index`:
+  /// 1/1 for the catalog unit, the alias factor for an alias, nil for anything else.
+  public func conversion(indicator index: Int, unit bytes: UnsafeRawBufferPointer) -> (
+    numerator: Int64, denominator: Int64
+  )? {
     for candidate in units[index] where candidate.bytes.count == bytes.count {
       let same = candidate.bytes.withUnsafeBytes {
         bytes.isEmpty || memoryEquals($0.baseAddress!, bytes.baseAddress!, bytes.count)
       }
-      if same { return candidate.alias }
+      if same { return (candidate.alias.numerator, candidate.alias.denominator) }
     }
     return nil
   }

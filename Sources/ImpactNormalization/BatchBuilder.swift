@@ -21,11 +21,15 @@ public final class BatchBuilder: ObservationSink {
   private var normalizedTerritories = ByteStringTable(capacity: 256)
   private var normalizedPeriods = ByteStringTable(capacity: 64)
   private var partnerValid: [Bool] = []
+  /// The value rules of each indicator, without the strings, for the per-row checks.
+  private let rules: [(integer: Bool, minimum: Quantity?, maximum: Quantity?)]
+  private var unknownIndicatorMessages: [String: String] = [:]
   private var scratch = [UInt8](repeating: 0, count: 256)
 
   public init(catalog: Catalog, territoryTable: TerritoryTable = .france) {
     self.catalog = catalog
     self.territoryTable = territoryTable
+    rules = catalog.indicators.map { ($0.integer, $0.minimum, $0.maximum) }
   }
 
   public func setFieldLabels(_ labels: [RawField: String]) { self.labels = labels }
@@ -81,10 +85,10 @@ public final class BatchBuilder: ObservationSink {
       reject(raw, .invalidTerritory, .territory, error.message, indicator: indicator)
       return
     }
-    let entry = catalog.indicators[indicator]
-    var conversion = UnitAlias(unit: entry.unit, numerator: 1, denominator: 1)
+    var conversion: (numerator: Int64, denominator: Int64) = (1, 1)
     if let unitBytes = raw.unit.map(trim), !unitBytes.isEmpty {
       guard let found = catalog.conversion(indicator: indicator, unit: unitBytes) else {
+        let entry = catalog.indicators[indicator]
         let accepted = ([entry.unit] + entry.aliases.map(\.unit)).joined(separator: ", ")
         reject(
           raw, .invalidUnit, .unit, "\(entry.id) is counted in \(accepted); leave the unit empty for \(entry.unit)",
@@ -109,16 +113,20 @@ public final class BatchBuilder: ObservationSink {
       }
       value = converted
     }
-    if entry.integer && !value.isWhole {
-      reject(raw, .invalidValue, .value, "\(entry.id) counts whole \(entry.unit)s: \(value) is not a whole number", indicator: indicator)
+    let rule = rules[indicator]
+    if rule.integer && !value.isWhole {
+      let entry = catalog.indicators[indicator]
+      reject(
+        raw, .invalidValue, .value, "\(entry.id) counts whole \(entry.unit)s: \(value) is not a whole number",
+        indicator: indicator)
       return
     }
-    if let minimum = entry.minimum, value < minimum {
-      reject(raw, .outOfRange, .value, "\(entry.id) must be \(entry.ruleDescription), not \(value)", indicator: indicator)
+    if let minimum = rule.minimum, value < minimum {
+      outOfRange(raw, indicator, value)
       return
     }
-    if let maximum = entry.maximum, value > maximum {
-      reject(raw, .outOfRange, .value, "\(entry.id) must be \(entry.ruleDescription), not \(value)", indicator: indicator)
+    if let maximum = rule.maximum, value > maximum {
+      outOfRange(raw, indicator, value)
       return
     }
     let response = batch.responses.intern(responseBytes, tag: UInt32(partner))
@@ -181,6 +189,11 @@ public final class BatchBuilder: ObservationSink {
         indicator: indicator.map { catalog.indicators[$0].id } ?? text(.indicator)))
   }
 
+  private func outOfRange(_ raw: RawObservation, _ indicator: Int, _ value: Quantity) {
+    let entry = catalog.indicators[indicator]
+    reject(raw, .outOfRange, .value, "\(entry.id) must be \(entry.ruleDescription), not \(value)", indicator: indicator)
+  }
+
   private func periodID(_ raw: UnsafeRawBufferPointer) -> Result<Int32, PeriodError> {
     let id = Int(rawPeriods.intern(raw))
     if id == periodResults.count {
@@ -209,15 +222,18 @@ public final class BatchBuilder: ObservationSink {
 
   private func unknownIndicatorMessage(_ raw: UnsafeRawBufferPointer) -> String {
     let text = String(decoding: trim(raw), as: UTF8.self).lowercased()
+    if let known = unknownIndicatorMessages[text] { return known }
     var message = "'\(text)' is not in the indicator catalog"
     let ids = catalog.indicators.map(\.id)
-    if let best = ids.min(by: { editDistance($0, text) < editDistance($1, text) }),
-      editDistance(best, text) <= max(2, text.count / 6)
+    let distances = ids.map { editDistance($0, text) }
+    if let best = distances.indices.min(by: { distances[$0] < distances[$1] }),
+      distances[best] <= max(2, text.count / 6)
     {
-      message += "; did you mean \(best)?"
+      message += "; did you mean \(ids[best])?"
     } else {
       message += "; use one of its ids, such as \(ids.prefix(3).joined(separator: ", "))"
     }
+    if unknownIndicatorMessages.count < 1000 { unknownIndicatorMessages[text] = message }
     return message
   }
 

@@ -26,6 +26,34 @@ public final class CSVWriter {
   /// Appends a text cell from UTF-8 bytes.
   public func text(bytes: UnsafeRawBufferPointer) {
     separate()
+    CSVWriter.appendText(bytes, to: &row)
+  }
+
+  /// Appends cells already escaped with `escapedText` (several, joined by commas).
+  public func preformatted(_ cells: UnsafeRawBufferPointer) {
+    separate()
+    row.append(contentsOf: cells)
+  }
+
+  /// A text cell escaped once, to be written many times with `preformatted`.
+  public static func escapedText(_ value: String) -> [UInt8] {
+    var output: [UInt8] = []
+    var copy = value
+    copy.withUTF8 { appendText(UnsafeRawBufferPointer($0), to: &output) }
+    return output
+  }
+
+  /// Text cells escaped once and joined with commas.
+  public static func escapedCells(_ values: [String]) -> [UInt8] {
+    var output: [UInt8] = []
+    for (index, value) in values.enumerated() {
+      if index > 0 { output.append(UInt8(ascii: ",")) }
+      output += escapedText(value)
+    }
+    return output
+  }
+
+  private static func appendText(_ bytes: UnsafeRawBufferPointer, to row: inout [UInt8]) {
     var needsQuotes = false
     for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
       needsQuotes = true

@@ -55,7 +55,7 @@ public struct CSVFormat: InputFormat {
   /// delimiter. Refuses binary files and bytes Windows-1252 leaves undefined.
   private func prescan(_ file: FileBlocks, outcome: inout ReadOutcome) throws(FileProblem) -> Prescan {
     var result = Prescan()
-    var hash = SHA256()
+    let hash = SHA256()
     var validator = UTF8Validator()
     var total = 0
     var firstUndefined: (offset: Int, byte: UInt8)?

@@ -103,7 +103,7 @@ enum LibXML {
 /// The file behind libxml2's read callback; hashes what it hands over.
 final class XMLInput {
   let file: FileBlocks
-  private var hash = SHA256()
+  private let hash = SHA256()
   private(set) var byteCount = 0
   private var digest: String?
 

@@ -19,26 +19,26 @@ public struct RecordsCSVReport: Report {
     let table = ledger.territoryTable
     let csv = CSVWriter(file: try OutputFile(path: path))
     try csv.header(Self.columns)
-    let indicators = ledger.catalog.indicators
-    let departementCodes = (0...table.departements.count).map { table.departementCode(Int16($0)) }
-    let regionCodes = (0...table.departements.count).map { table.regionCode(Int16($0)) }
+    // Everything but the response id and the value repeats: escape it once per id.
+    let partners = ByteChunks(
+      (0..<Int32(ledger.partners.count)).map { CSVWriter.escapedText(ledger.partners.string(of: $0)) })
+    let periods = ByteChunks(ledger.periods.map { CSVWriter.escapedCells([$0.text, String($0.year)]) })
+    let territories = ByteChunks(
+      ledger.territories.map {
+        CSVWriter.escapedCells([$0.code, table.departementCode($0.departement), table.regionCode($0.departement)])
+      })
+    let indicators = ByteChunks(ledger.catalog.indicators.map { CSVWriter.escapedCells([$0.transition.id, $0.id]) })
+    let units = ByteChunks(ledger.catalog.indicators.map { CSVWriter.escapedText($0.unit) })
+    let files = ByteChunks(ledger.files.map { CSVWriter.escapedText($0) })
     for record in ledger.records where !record.superseded {
-      let partner = ledger.partner(ofResponse: record.response)
-      let period = ledger.periods[Int(record.period)]
-      let territory = ledger.territories[Int(record.territory)]
-      let indicator = indicators[Int(record.indicator)]
-      ledger.partners.withBytes(of: partner) { csv.text(bytes: $0) }
+      csv.preformatted(partners[Int(ledger.partner(ofResponse: record.response))])
       ledger.responses.withBytes(of: record.response) { csv.text(bytes: $0) }
-      csv.text(period.text)
-      csv.integer(period.year)
-      csv.text(territory.code)
-      csv.text(departementCodes[Int(territory.departement)])
-      csv.text(regionCodes[Int(territory.departement)])
-      csv.text(indicator.transition.id)
-      csv.text(indicator.id)
+      csv.preformatted(periods[Int(record.period)])
+      csv.preformatted(territories[Int(record.territory)])
+      csv.preformatted(indicators[Int(record.indicator)])
       csv.number(micros: Int128(record.value.micros))
-      csv.text(indicator.unit)
-      csv.text(ledger.files[Int(record.file)])
+      csv.preformatted(units[Int(record.indicator)])
+      csv.preformatted(files[Int(record.file)])
       csv.integer(Int(record.line))
       try csv.endRow()
     }

@@ -1,0 +1,33 @@
+/// A fixed list of byte strings in one allocation, read without reference counting.
+///
+/// Report writers escape each repeated cell (a partner id, a period, a file name) once
+/// and copy the bytes per row; an array of arrays would retain and release per access.
+public final class ByteChunks: @unchecked Sendable {
+  private let storage: UnsafeMutableRawPointer
+  private let offsets: UnsafeMutablePointer<Int>
+  public let count: Int
+
+  public init(_ chunks: [[UInt8]]) {
+    count = chunks.count
+    let total = chunks.reduce(0) { $0 + $1.count }
+    storage = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 8)
+    offsets = UnsafeMutablePointer<Int>.allocate(capacity: chunks.count + 1)
+    var position = 0
+    for (index, chunk) in chunks.enumerated() {
+      offsets[index] = position
+      chunk.withUnsafeBytes { if let base = $0.baseAddress { (storage + position).copyMemory(from: base, byteCount: $0.count) } }
+      position += chunk.count
+    }
+    offsets[chunks.count] = position
+  }
+
+  deinit {
+    storage.deallocate()
+    offsets.deallocate()
+  }
+
+  @inline(__always)
+  public subscript(index: Int) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: storage + offsets[index], count: offsets[index + 1] - offsets[index])
+  }
+}

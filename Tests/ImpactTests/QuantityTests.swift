@@ -1,0 +1,61 @@
+import ImpactModel
+import Testing
+
+@Suite struct QuantityTests {
+  @Test(arguments: [
+    ("12", 12_000_000), ("12,5", 12_500_000), ("12.5", 12_500_000), ("1 234,50", 1_234_500_000),
+    ("1\u{00A0}234,50", 1_234_500_000), ("1\u{202F}234.5", 1_234_500_000), ("  7  ", 7_000_000),
+    ("-3", -3_000_000), ("+4", 4_000_000), ("0.1234565", 123_456), ("0.1234575", 123_458),
+    ("0.12345651", 123_457), (",5", 500_000), ("5.", 5_000_000),
+  ])
+  func parsesNumbersAsPartnersWriteThem(text: String, micros: Int64) {
+    #expect(Quantity.parse(text) == .value(Quantity(micros: micros)))
+  }
+
+  @Test(arguments: ["nan", "inf", "1e5", "0x1p4", "1.234,5", "12 %", "abc", "", "  ", "1 ", "- 3", "1  234", "€12", "1,2,3"])
+  func refusesWhatIsNotADecimalNumber(text: String) {
+    if case .value(let value) = Quantity.parse(text) {
+      // "1 " is a number with a trailing blank: trimmed, it is fine.
+      #expect(text == "1 " && value == Quantity(units: 1), "'\(text)' was read as \(value)")
+    }
+  }
+
+  @Test func refusesNumbersTooLargeToHold() {
+    #expect(Quantity.parse("1e400") != .value(Quantity(units: 1)))
+    #expect(Quantity.parse("99999999999999999999") == .tooLarge)
+    #expect(Quantity.parse("9223372036855") == .tooLarge)
+  }
+
+  @Test func formatsWithoutFloatingPointNoise() {
+    var sum: Int128 = 0
+    for _ in 0..<3 {
+      if case .value(let value) = Quantity.parse("0.1") { sum += Int128(value.micros) }
+    }
+    #expect(Quantity.format(micros: sum) == "0.3")
+    #expect(Quantity(micros: -1_500_000).description == "-1.5")
+    #expect(Quantity(micros: 1).description == "0.000001")
+    #expect(Quantity(micros: 120_000_000).description == "120")
+  }
+
+  @Test func sumsOfMoneyStayExactToTheCent() {
+    // A million amounts of 0.01 € and 1 234 567.89 €: exact, where Double drifts.
+    var sum: Int128 = 0
+    var double = 0.0
+    for index in 0..<1_000_000 {
+      let text = index % 2 == 0 ? "0,01" : "1234567,89"
+      guard case .value(let value) = Quantity.parse(text) else { Issue.record("unparsed"); return }
+      sum += Int128(value.micros)
+      double += Double(text.replacingOccurrences(of: ",", with: "."))!
+    }
+    #expect(Quantity.format(micros: sum) == "617283950005000")
+    #expect(String(double) != "617283950005000.0")
+  }
+
+  @Test func convertsUnitsExactlyThenRounds() {
+    let minutes = Quantity(units: 90)
+    #expect(minutes.scaled(numerator: 1, denominator: 60) == Quantity(micros: 1_500_000))
+    #expect(Quantity(units: 1).scaled(numerator: 1, denominator: 60) == Quantity(micros: 16_667))
+    #expect(Quantity(micros: 2_500_000).scaled(numerator: 1000, denominator: 1) == Quantity(units: 2500))
+    #expect(Quantity(micros: .max).scaled(numerator: 1000, denominator: 1) == nil)
+  }
+}
