@@ -45,8 +45,10 @@ public struct RunFolder {
       throw RunError(message: "cannot create \(temporaryLink): \(String(cString: strerror(errno)))")
     }
     guard rename(temporaryLink, latestPath) == 0 else {
+      // Take the run back: a run that `latest` cannot show is a failed run.
       let reason = String(cString: strerror(errno))
       unlink(temporaryLink)
+      try? FileManager.default.removeItem(atPath: publishedPath)
       throw RunError(message: "cannot point \(latestPath) at the new run: \(reason)")
     }
     syncDirectory(outputDirectory)

@@ -47,8 +47,8 @@ import Testing
       sum += Int128(value.micros)
       double += Double(text.replacingOccurrences(of: ",", with: "."))!
     }
-    #expect(Quantity.format(micros: sum) == "617283950005000")
-    #expect(String(double) != "617283950005000.0")
+    #expect(Quantity.format(micros: sum) == "617283950000")
+    #expect(double != 617_283_950_000)  // Double drifts by about 9 €
   }
 
   @Test func convertsUnitsExactlyThenRounds() {

@@ -73,9 +73,10 @@ import Testing
       #expect(table.departementCode(territory.departement) == expected)
     }
     #expect(checked > 30000)
-    // Saint-Pierre-et-Miquelon (975), Saint-Barthélemy and Saint-Martin (977, 978) and the
-    // Pacific collectivities (98x) are not départements.
-    #expect(refused.allSatisfy { $0.hasPrefix("975") || $0.hasPrefix("977") || $0.hasPrefix("978") || $0.hasPrefix("98") })
+    // Saint-Pierre-et-Miquelon (975), Saint-Barthélemy and Saint-Martin (977, 978), the
+    // Pacific collectivities (98x) and Monaco (99) are not départements.
+    let outside = ["975", "977", "978", "98", "99"]
+    #expect(refused.allSatisfy { code in outside.contains { code.hasPrefix($0) } }, "\(refused.sorted())")
   }
 }
 

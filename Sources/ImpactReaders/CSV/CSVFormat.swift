@@ -30,6 +30,9 @@ public struct CSVFormat: InputFormat {
         return outcome
       }
       file.rewind()
+      // A file with undecodable bytes is still read through, so that each of its rows is
+      // counted and rejected with the file rather than lost.
+      outcome.problem = scan.undecodable
       var rows = CSVRowMapper(
         path: path, sink: sink, windows1252: !scan.isUTF8, delimiter: delimiter)
       try CSVTokenizer(delimiter: delimiter, skipPrefix: scan.bom).tokenize(file) { record in
@@ -48,6 +51,8 @@ public struct CSVFormat: InputFormat {
     var head: [UInt8] = []
     var bom = 0
     var isUTF8 = true
+    /// Set when a byte is neither UTF-8 nor Windows-1252.
+    var undecodable: FileProblem?
     var encodingName: String { isUTF8 ? (bom > 0 ? "utf-8-bom" : "utf-8") : "windows-1252" }
   }
 
@@ -87,7 +92,7 @@ public struct CSVFormat: InputFormat {
     if result.head.starts(with: [0xEF, 0xBB, 0xBF]) { result.bom = 3 }
     if !result.isUTF8, let undefined = firstUndefined {
       let hex = String(undefined.byte, radix: 16, uppercase: true)
-      throw FileProblem(
+      result.undecodable = FileProblem(
         message: "byte 0x\(hex) is neither UTF-8 nor Windows-1252: re-export the file as UTF-8",
         line: try lineNumber(ofOffset: undefined.offset, in: file))
     }

@@ -84,7 +84,8 @@ enum Windows1252 {
       output.append(byte)
       return
     }
-    let scalar = byte >= 0xA0 ? UInt32(byte) : high[Int(byte - 0x80)]
+    var scalar = byte >= 0xA0 ? UInt32(byte) : high[Int(byte - 0x80)]
+    if scalar == 0 { scalar = 0xFFFD }  // undefined: the file is refused anyway
     if scalar < 0x800 {
       output.append(UInt8(0xC0 | (scalar >> 6)))
       output.append(UInt8(0x80 | (scalar & 0x3F)))

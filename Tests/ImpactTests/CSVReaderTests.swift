@@ -1,0 +1,155 @@
+import Foundation
+import ImpactModel
+import ImpactNormalization
+import ImpactReaders
+import Testing
+
+@Suite struct CSVReaderTests {
+  let folder = TemporaryDirectory()
+
+  @Test func readsUTF8WithBOMAndCRLF() {
+    let text = "\u{FEFF}partner_id,response_id,period,territory,indicator,value\r\nassoc-a,r1,2023,75056,social.beneficiaries,12\r\n"
+    let result = readFile(folder.write("bom.csv", text))
+    #expect(result.outcome.problem == nil)
+    #expect(result.outcome.detected["encoding"] == "utf-8-bom")
+    #expect(result.batch.records.count == 1)
+    #expect(result.batch.records.first?.value == Quantity(units: 12))
+    #expect(result.batch.partners.string(of: 0) == "assoc-a")
+  }
+
+  @Test func readsWindows1252WithSemicolonsAndDecimalCommas() {
+    // "Réponse n°1" and a non-breaking space (0xA0) as a thousands separator, in cp1252.
+    var bytes = Array("partner_id;response_id;period;territory;indicator;value;unit\r\n".utf8)
+    bytes += Array("crea-sol;R".utf8) + [0xE9] + Array("ponse n".utf8) + [0xB0] + Array("1;2023-Q1;13055;social.microcredit_amount;1".utf8)
+    bytes += [0xA0] + Array("234,50;EUR\r\n".utf8)
+    let result = readFile(folder.write("cp1252.csv", bytes: bytes))
+    #expect(result.outcome.detected["encoding"] == "windows-1252")
+    #expect(result.outcome.detected["delimiter"] == ";")
+    #expect(result.batch.rejects.isEmpty, "\(result.batch.rejects)")
+    #expect(result.batch.records.first?.value == Quantity(micros: 1_234_500_000))
+    #expect(result.batch.responses.string(of: 0) == "Réponse n°1")
+  }
+
+  @Test func decidesTheEncodingOverTheWholeFileNotASample() {
+    // 5 MB of ASCII rows, then one cp1252 byte on the last row: the whole file is cp1252.
+    var text = canonicalHeader
+    let row = "assoc-a,r%d,2023,75056,social.beneficiaries,1,\n"
+    for index in 0..<60_000 { text += row.replacingOccurrences(of: "%d", with: String(index)) }
+    var bytes = Array(text.utf8)
+    bytes += Array("assoc-a,caf".utf8) + [0xE9] + Array(",2023,75056,social.beneficiaries,1,\n".utf8)
+    let result = readFile(folder.write("late.csv", bytes: bytes))
+    #expect(result.outcome.detected["encoding"] == "windows-1252")
+    #expect(result.batch.records.count == 60_001)
+    #expect(result.batch.responses.string(of: 60_000) == "café")
+  }
+
+  @Test func detectsTabAndSemicolonDelimiters() {
+    let tab = "partner_id\tresponse_id\tperiod\tterritory\tindicator\tvalue\na\tr1\t2023\t33\tsocial.volunteers\t3\n"
+    #expect(readFile(folder.write("tab.tsv", tab)).batch.records.count == 1)
+    let semicolon = "partner_id;response_id;period;territory;indicator;value\na;r,1;2023;33;social.volunteers;3,5\n"
+    let result = readFile(folder.write("semi.csv", semicolon))
+    #expect(result.outcome.detected["delimiter"] == ";")
+    #expect(result.reasons == [.invalidValue])  // 3.5 volunteers is not a whole number
+  }
+
+  @Test func handlesQuotesDoubledQuotesAndLineBreaksInsideQuotes() {
+    let text = canonicalHeader + """
+      a,"r ""1"", ok",2023,75056,social.beneficiaries,"1 200",
+      a,"multi
+      line",2023,75056,social.beneficiaries,5,
+      a,r3,2023,75056,social.beneficiaries,7,
+
+      """
+    let result = readFile(folder.write("quotes.csv", text))
+    #expect(result.batch.rejects.isEmpty, "\(result.batch.rejects)")
+    #expect(result.batch.records.map(\.line) == [2, 3, 5])
+    #expect(result.batch.responses.string(of: 0) == "r \"1\", ok")
+    #expect(result.batch.responses.string(of: 1) == "multi\nline")
+    #expect(result.batch.records.first?.value == Quantity(units: 1200))
+  }
+
+  @Test func rejectsRaggedRowsAsMalformedRows() {
+    let text = canonicalHeader + "a,r1,2023,75056,social.beneficiaries,5\na,r2,2023,75056,social.beneficiaries,5,,extra\na,r3,2023,75056,social.beneficiaries,5,,,\n"
+    let result = readFile(folder.write("ragged.csv", text))
+    // Row 2 lacks the unit field; row 3 has a non-empty extra field; row 4 only pads.
+    #expect(result.reasons == [.malformedRow, .malformedRow])
+    #expect(result.batch.rejects.map(\.line) == [2, 3])
+    #expect(result.batch.records.count == 1)
+  }
+
+  @Test func acceptsColumnsInAnyOrderAndWarnsAboutOthers() {
+    let text = " Value ,INDICATOR,Territory,period,Response_ID,Partner_ID,Commentaire\n4,social.volunteers,33,2023,r1,a,rien\n"
+    let result = readFile(folder.write("order.csv", text))
+    #expect(result.batch.records.count == 1)
+    #expect(result.outcome.warnings.contains { $0.contains("Commentaire") })
+    #expect(result.labels[.value] == "Value")
+  }
+
+  @Test func rejectsEveryRowWhenTheHeaderLacksAColumn() {
+    let text = "partner_id,response_id,period,territory,value\na,r1,2023,33,4\na,r2,2023,33,5\n"
+    let result = readFile(folder.write("nocolumn.csv", text))
+    #expect(result.reasons == [.missingField, .missingField])
+    #expect(result.batch.rejects.first?.field == "indicator")
+  }
+
+  @Test func readsAnEmptyFileAsNoObservation() {
+    for (name, text) in [("empty.csv", ""), ("header-only.csv", canonicalHeader), ("blank.csv", "\n\n")] {
+      let result = readFile(folder.write(name, text))
+      #expect(result.outcome.problem == nil, "\(name)")
+      #expect(result.batch.readCount == 0, "\(name)")
+    }
+  }
+
+  @Test func refusesAFileEndingInsideQuotesWhole() {
+    let text = canonicalHeader + "a,r1,2023,75056,social.beneficiaries,5,\na,\"r2,2023,75056,social.beneficiaries,5,\n"
+    let result = readFile(folder.write("truncated.csv", text))
+    #expect(result.outcome.problem?.message.contains("quoted") == true)
+    #expect(result.batch.records.isEmpty)
+    #expect(result.reasons == [.malformedFile])
+  }
+
+  @Test func refusesBytesNeitherUTF8NorWindows1252() {
+    var bytes = Array((canonicalHeader + "a,r1,2023,75056,social.beneficiaries,5,\n").utf8)
+    bytes += Array("a,r".utf8) + [0x81] + Array("2,2023,75056,social.beneficiaries,5,\n".utf8)
+    let result = readFile(folder.write("undefined.csv", bytes: bytes))
+    #expect(result.outcome.problem?.line == 3)
+    #expect(result.batch.records.isEmpty)
+    #expect(result.reasons == [.malformedFile, .malformedFile])
+  }
+
+  @Test func refusesBinaryFiles() {
+    let result = readFile(folder.write("binary.csv", bytes: Array(canonicalHeader.utf8) + [0, 1, 2, 3]))
+    #expect(result.outcome.problem?.message.contains("NUL") == true)
+  }
+
+  @Test func readsRecordsThatStraddleBlocks() {
+    // Rows whose quoted line breaks fall across the 4 MiB block boundary, many times.
+    var text = canonicalHeader
+    var index = 0
+    while text.utf8.count < 9 << 20 {
+      text += "a,\"resp\n\(index)\",2023,75056,social.beneficiaries,\(index % 100),\n"
+      index += 1
+    }
+    let result = readFile(folder.write("big.csv", text))
+    #expect(result.batch.rejects.isEmpty)
+    #expect(result.batch.records.count == index)
+    #expect(result.batch.records.last?.line == Int32(2 + (index - 1) * 2))
+    #expect(result.batch.responses.string(of: Int32(index - 1)) == "resp\n\(index - 1)")
+  }
+
+  @Test func hashesTheWholeFile() throws {
+    let text = canonicalHeader + "a,r1,2023,75056,social.beneficiaries,5,\n"
+    let path = folder.write("hash.csv", text)
+    let result = readFile(path)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    process.waitUntilExit()
+    let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+    #expect(result.outcome.sha256 == String(expected))
+    #expect(result.outcome.byteCount == text.utf8.count)
+  }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import ImpactModel
+import ImpactPipeline
+import ImpactReports
+import Testing
+
+/// The whole pipeline on the bundled samples, checked against golden outputs.
+///
+/// After an intended change, regenerate the golden files with
+/// `IMPACT_UPDATE_GOLDEN=1 swift test --filter EndToEndTests` and review the diff.
+@Suite struct EndToEndTests {
+  static let golden = repositoryRoot + "/Tests/ImpactTests/Golden"
+
+  func loadPipeline() throws -> PipelineDefinition {
+    try PipelineDefinition.load(path: repositoryRoot + "/pipelines/default.yml").get()
+  }
+
+  @Test func samplesMatchTheGoldenReports() throws {
+    let output = TemporaryDirectory()
+    let runner = PipelineRunner(pipeline: try loadPipeline())
+    let (result, folder) = try runner.run(
+      inputs: try InputDiscovery(paths: [repositoryRoot + "/samples"]), outputDirectory: output.path)
+    #expect(result.counts.read == 160)
+    #expect(result.counts.accepted == 140)
+    #expect(result.counts.rejected == 14)
+    #expect(result.counts.superseded == 6)
+    #expect(result.skipped.contains { $0.hasSuffix("README.md") })
+    for name in ["aggregates.csv", "records.csv", "rejects.csv"] {
+      let produced = try String(contentsOfFile: folder.latestPath + "/" + name, encoding: .utf8)
+        .replacingOccurrences(of: repositoryRoot + "/", with: "")
+      let goldenPath = Self.golden + "/samples-" + name
+      if ProcessInfo.processInfo.environment["IMPACT_UPDATE_GOLDEN"] == "1" {
+        try produced.write(toFile: goldenPath, atomically: true, encoding: .utf8)
+      }
+      let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
+      #expect(produced == expected, "\(name) differs from \(goldenPath)")
+    }
+  }
+
+  @Test func summaryAccountsForEveryInput() throws {
+    let output = TemporaryDirectory()
+    let runner = PipelineRunner(pipeline: try loadPipeline())
+    let (result, folder) = try runner.run(
+      inputs: try InputDiscovery(paths: [repositoryRoot + "/samples"]), outputDirectory: output.path)
+    let data = try Data(contentsOf: URL(fileURLWithPath: folder.latestPath + "/summary.json"))
+    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let counts = try #require(json["counts"] as? [String: Int])
+    #expect(counts == ["read": 160, "accepted": 140, "rejected": 14, "superseded": 6])
+    let inputs = try #require(json["inputs"] as? [[String: Any]])
+    #expect(inputs.count == 5)
+    for input in inputs {
+      let read = input["read"] as? Int ?? -1
+      let parts = ["accepted", "rejected", "superseded"].map { input[$0] as? Int ?? -1 }.reduce(0, +)
+      #expect(read == parts)
+      #expect((input["sha256"] as? String)?.count == 64)
+    }
+    let rejections = try #require(json["rejections"] as? [String: Int])
+    #expect(rejections.values.reduce(0, +) == 14)
+    let transitions = try #require(json["transitions"] as? [[String: Any]])
+    #expect(transitions.map { $0["id"] as? String } == Transition.allCases.map(\.id))
+    let social = try #require(transitions.first?["indicators"] as? [[String: Any]])
+    #expect(social.first?["id"] as? String == "social.beneficiaries")
+    // Exact decimals in JSON: the microcredit amounts keep their cents.
+    let text = String(decoding: data, as: UTF8.self)
+    #expect(!text.contains("00000000001"))
+    #expect(result.rows.contains { $0.grouping == .indicatorYearRegion })
+  }
+
+  @Test func aFailedRunPublishesNothing() throws {
+    let output = TemporaryDirectory()
+    let runner = PipelineRunner(pipeline: try loadPipeline())
+    let inputs = try InputDiscovery(paths: [repositoryRoot + "/samples"])
+    let (_, first) = try runner.run(inputs: inputs, outputDirectory: output.path)
+    let before = try FileManager.default.destinationOfSymbolicLink(atPath: first.latestPath)
+    // An output folder whose `latest` is a real folder, which rename cannot replace: the
+    // run must fail and leave neither a partial nor an unreachable run folder behind.
+    let blocked = TemporaryDirectory()
+    try FileManager.default.createDirectory(atPath: blocked.path + "/latest/keep", withIntermediateDirectories: true)
+    #expect(throws: RunError.self) { try runner.run(inputs: inputs, outputDirectory: blocked.path) }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: blocked.path) == ["latest"])
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: first.latestPath) == before)
+  }
+
+  @Test func neutralisesFormulasInCSVCells() throws {
+    let folder = TemporaryDirectory()
+    let path = folder.write(
+      "evil.csv", canonicalHeader + "a,=HYPERLINK(\"http://x\"),2023,33,social.volunteers,@SUM(1),\na,+r2,2023,33,social.volunteers,-3,\n")
+    let runner = PipelineRunner(pipeline: try loadPipeline())
+    let (_, run) = try runner.run(inputs: try InputDiscovery(paths: [path]), outputDirectory: folder.path + "/out")
+    let rejects = parseCSV(try String(contentsOfFile: run.latestPath + "/rejects.csv", encoding: .utf8))
+    #expect(rejects.count == 3)
+    for row in rejects.dropFirst() {
+      for cell in row {
+        #expect(!["=", "+", "-", "@"].contains(cell.first.map(String.init) ?? ""), "\(cell)")
+      }
+    }
+    #expect(rejects[1][3] == "'=HYPERLINK(\"http://x\")")
+    #expect(rejects[1][1] == "2")
+  }
+}
