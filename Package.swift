@@ -33,7 +33,8 @@ let package = Package(
     // Bottom layer: schema, catalog, territories, periods, values, diagnostics.
     .target(name: "ImpactModel", dependencies: ["ImpactSupport"], swiftSettings: hotLoops),
     // Input formats: bytes in, raw fields out. One folder per format.
-    .target(name: "ImpactReaders", dependencies: ["ImpactModel", "ImpactSupport", "CLibXML2"], swiftSettings: hotLoops),
+    .target(
+      name: "ImpactReaders", dependencies: ["ImpactModel", "ImpactSupport", "CLibXML2"], swiftSettings: hotLoops),
     // Raw fields to validated observations, per input file.
     .target(name: "ImpactNormalization", dependencies: ["ImpactModel"], swiftSettings: hotLoops),
     // Last-wins de-duplication across inputs and the grouping sets.

@@ -119,7 +119,6 @@ public struct GroupingSetAggregator {
     transitionResponses[transition][response >> 6] |= 1 << UInt64(response & 63)
   }
 
-
   /// Adds every record of the ledger that was not superseded.
   public mutating func addAll() {
     for record in ledger.records where !record.superseded { add(record) }

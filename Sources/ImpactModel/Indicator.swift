@@ -63,9 +63,9 @@ public struct Indicator: Sendable, Equatable {
     var parts: [String] = []
     if integer { parts.append("a whole number") } else { parts.append("a number") }
     switch (minimum, maximum) {
-    case let (low?, high?): parts.append("from \(low) to \(high)")
-    case let (low?, nil): parts.append(low == .zero ? "≥ 0" : "≥ \(low)")
-    case let (nil, high?): parts.append("≤ \(high)")
+    case (let low?, let high?): parts.append("from \(low) to \(high)")
+    case (let low?, nil): parts.append(low == .zero ? "≥ 0" : "≥ \(low)")
+    case (nil, let high?): parts.append("≤ \(high)")
     case (nil, nil): break
     }
     return parts.joined(separator: " ")

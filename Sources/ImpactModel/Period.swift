@@ -33,8 +33,12 @@ public struct Period: Sendable, Equatable {
       }
       return value
     }
-    guard bytes.count >= 4, let year = number(0..<4) else { return failure("'\(text)' does not start with a year; \(expected)") }
-    guard years.contains(year) else { return failure("year \(year) is outside \(years.lowerBound)–\(years.upperBound)") }
+    guard bytes.count >= 4, let year = number(0..<4) else {
+      return failure("'\(text)' does not start with a year; \(expected)")
+    }
+    guard years.contains(year) else {
+      return failure("year \(year) is outside \(years.lowerBound)–\(years.upperBound)")
+    }
     if bytes.count == 4 { return .success(Period(text: text, year: year, granularity: .year)) }
     guard bytes[4] == UInt8(ascii: "-") else { return failure("'\(text)' is not a period; \(expected)") }
     if bytes.count == 7 && bytes[5] == UInt8(ascii: "Q") {

@@ -72,7 +72,8 @@ extension TerritoryTable {
       return .success(Territory(level: .commune, code: text, departement: index))
     default:
       return failure(
-        "'\(text)' is neither an INSEE commune code (5 characters), a département code nor FR; a postal code needs a pipeline that maps it")
+        "'\(text)' is neither an INSEE commune code (5 characters), a département code nor FR; a postal code needs a pipeline that maps it"
+      )
     }
   }
 

@@ -43,7 +43,9 @@ public struct TerritoryTable: Sendable {
       } else if dep.code == "2B" {
         corsicaB = Int16(index)
       } else if let number = Int(dep.code) {
-        if number < 100 { byNumber[number] = Int16(index) } else if (971...979).contains(number) {
+        if number < 100 {
+          byNumber[number] = Int16(index)
+        } else if (971...979).contains(number) {
           overseas[number - 971] = Int16(index)
         }
       }

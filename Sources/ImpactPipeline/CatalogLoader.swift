@@ -70,7 +70,9 @@ public enum CatalogLoader {
       }
       var integer = false
       if let node = value("integer") {
-        if let flag = node.bool { integer = flag } else {
+        if let flag = node.bool {
+          integer = flag
+        } else {
           file.problem("wrong_type", "'integer' is true or false", at: node, key: "integer")
         }
       }
@@ -90,7 +92,8 @@ public enum CatalogLoader {
         for member in units {
           guard let text = file.string(member.value, key: member.key), let factor = parseFactor(text) else {
             file.problem(
-              "invalid_factor", "the factor of unit '\(member.key)' must be a positive number or fraction such as 1000 or 1/60",
+              "invalid_factor",
+              "the factor of unit '\(member.key)' must be a positive number or fraction such as 1000 or 1/60",
               at: member.value, key: member.key)
             continue
           }

@@ -133,7 +133,9 @@ public struct Ingestion {
       prefix.replaceSubrange(0..<got, with: data)
       try? handle.close()
     }
-    let format = prefix.withUnsafeBytes { InputFormats.format(forPath: path, prefix: UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+    let format = prefix.withUnsafeBytes {
+      InputFormats.format(forPath: path, prefix: UnsafeRawBufferPointer(rebasing: $0[0..<got]))
+    }
     guard let format else {
       var report = InputReport(path: path, format: "unknown", sha256: "", bytes: 0)
       report.problem = "no input format recognises this file (expected .csv or .xml)"

@@ -41,6 +41,7 @@ public struct PipelineDefinition {
     }
     guard problems.isEmpty, let catalog else { return .failure(DefinitionError(problems: problems)) }
     return .success(
-      PipelineDefinition(path: path, catalogPath: catalogPath, catalog: catalog, outputDirectory: output, inputs: inputs))
+      PipelineDefinition(
+        path: path, catalogPath: catalogPath, catalog: catalog, outputDirectory: output, inputs: inputs))
   }
 }

@@ -13,22 +13,28 @@ struct YAMLFile {
     self.path = path
     guard let data = FileManager.default.contents(atPath: path) else {
       root = nil
-      problems.append(Problem(code: "unreadable", message: "cannot read the file", position: SourcePosition(file: path, line: 0)))
+      problems.append(
+        Problem(code: "unreadable", message: "cannot read the file", position: SourcePosition(file: path, line: 0)))
       return
     }
     guard let text = String(data: data, encoding: .utf8) else {
       root = nil
-      problems.append(Problem(code: "encoding", message: "the file is not UTF-8", position: SourcePosition(file: path, line: 0)))
+      problems.append(
+        Problem(code: "encoding", message: "the file is not UTF-8", position: SourcePosition(file: path, line: 0)))
       return
     }
     do {
       root = try Yams.compose(yaml: text)
       if root == nil {
-        problems.append(Problem(code: "empty", message: "the file is empty", position: SourcePosition(file: path, line: 0)))
+        problems.append(
+          Problem(code: "empty", message: "the file is empty", position: SourcePosition(file: path, line: 0)))
       }
     } catch let error as YamlError {
       root = nil
-      problems.append(Problem(code: "yaml_syntax", message: "\(error)".replacingOccurrences(of: "\n", with: " "), position: SourcePosition(file: path, line: 0)))
+      problems.append(
+        Problem(
+          code: "yaml_syntax", message: "\(error)".replacingOccurrences(of: "\n", with: " "),
+          position: SourcePosition(file: path, line: 0)))
     } catch {
       root = nil
       problems.append(Problem(code: "yaml_syntax", message: "\(error)", position: SourcePosition(file: path, line: 0)))
@@ -52,7 +58,9 @@ struct YAMLFile {
   /// Reports keys that are not in `known`, so that a typo does not pass silently.
   mutating func checkKeys(_ members: [(key: String, value: Node)], known: [String], in what: String) {
     for member in members where !known.contains(member.key) {
-      problem("unknown_key", "unknown key '\(member.key)' in \(what); known keys: \(known.joined(separator: ", "))", at: member.value, key: member.key)
+      problem(
+        "unknown_key", "unknown key '\(member.key)' in \(what); known keys: \(known.joined(separator: ", "))",
+        at: member.value, key: member.key)
     }
   }
 

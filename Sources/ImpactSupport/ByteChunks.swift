@@ -15,7 +15,9 @@ public final class ByteChunks: @unchecked Sendable {
     var position = 0
     for (index, chunk) in chunks.enumerated() {
       offsets[index] = position
-      chunk.withUnsafeBytes { if let base = $0.baseAddress { (storage + position).copyMemory(from: base, byteCount: $0.count) } }
+      chunk.withUnsafeBytes {
+        if let base = $0.baseAddress { (storage + position).copyMemory(from: base, byteCount: $0.count) }
+      }
       position += chunk.count
     }
     offsets[chunks.count] = position

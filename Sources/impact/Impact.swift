@@ -101,7 +101,9 @@ struct RunCommand: ParsableCommand {
     let discovery = try runner.discover(inputs)
     let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output)
     let counts = result.counts
-    print("run \(result.runID): \(discovery.files.count) input(s), read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)")
+    print(
+      "run \(result.runID): \(discovery.files.count) input(s), read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)"
+    )
     for input in result.inputs where input.problem != nil {
       print("  malformed: \(input.path)\(input.problemLine > 0 ? ":\(input.problemLine)" : ""): \(input.problem!)")
     }

@@ -20,7 +20,10 @@ import Testing
 
   static let territories = ["75056", "69123", "2A004", "97411", "33", "2B", "FR", "13055", "59350", "974"]
   static let periods = ["2022", "2023-Q2", "2023-07", "2024-02-29", "2021"]
-  static let indicators = ["social.beneficiaries", "social.satisfaction", "environmental.co2_avoided", "digital_inclusion.mediation_hours", "territorial.partnerships"]
+  static let indicators = [
+    "social.beneficiaries", "social.satisfaction", "environmental.co2_avoided", "digital_inclusion.mediation_hours",
+    "territorial.partnerships",
+  ]
   static let broken = ["n/a", "-4", "12,5,0", "", "1e3"]
 
   func makeFiles(seed: UInt64, in folder: TemporaryDirectory) -> [String] {
@@ -32,8 +35,13 @@ import Testing
         let partner = "p\(Int.random(in: 0..<6, using: &random))"
         let response = "r\(Int.random(in: 0..<40, using: &random))"
         let indicator = Self.indicators.randomElement(using: &random)!
-        var value = indicator == "social.satisfaction" ? String(Int.random(in: 1...5, using: &random)) : "\(Int.random(in: 0...999, using: &random)),\(Int.random(in: 0...99, using: &random))"
-        if indicator == "social.beneficiaries" || indicator == "territorial.partnerships" { value = String(Int.random(in: 0...500, using: &random)) }
+        var value =
+          indicator == "social.satisfaction"
+          ? String(Int.random(in: 1...5, using: &random))
+          : "\(Int.random(in: 0...999, using: &random)),\(Int.random(in: 0...99, using: &random))"
+        if indicator == "social.beneficiaries" || indicator == "territorial.partnerships" {
+          value = String(Int.random(in: 0...500, using: &random))
+        }
         var territory = Self.territories.randomElement(using: &random)!
         var period = Self.periods.randomElement(using: &random)!
         switch Int.random(in: 0..<20, using: &random) {
@@ -63,7 +71,8 @@ import Testing
     let ledger = result.ledger
     var last: [String: LedgerRecord] = [:]
     for record in ledger.records {
-      let key = "\(ledger.partner(ofResponse: record.response))/\(ledger.responses.string(of: record.response))/\(record.indicator)"
+      let key =
+        "\(ledger.partner(ofResponse: record.response))/\(ledger.responses.string(of: record.response))/\(record.indicator)"
       last[key] = record
     }
     #expect(last.count == counts.accepted)
@@ -120,7 +129,8 @@ import Testing
     let (one, oneEvents) = try ingest(files, workers: 1)
     let (many, manyEvents) = try ingest(files, workers: 4)
     #expect(one.counts == many.counts)
-    #expect(oneEvents.map { "\($0.file):\($0.line):\($0.reason)" } == manyEvents.map { "\($0.file):\($0.line):\($0.reason)" })
+    #expect(
+      oneEvents.map { "\($0.file):\($0.line):\($0.reason)" } == manyEvents.map { "\($0.file):\($0.line):\($0.reason)" })
     #expect(one.ledger.records.map(\.value) == many.ledger.records.map(\.value))
   }
 }

@@ -8,7 +8,8 @@ import Testing
   let folder = TemporaryDirectory()
 
   @Test func readsUTF8WithBOMAndCRLF() {
-    let text = "\u{FEFF}partner_id,response_id,period,territory,indicator,value\r\nassoc-a,r1,2023,75056,social.beneficiaries,12\r\n"
+    let text =
+      "\u{FEFF}partner_id,response_id,period,territory,indicator,value\r\nassoc-a,r1,2023,75056,social.beneficiaries,12\r\n"
     let result = readFile(folder.write("bom.csv", text))
     #expect(result.outcome.problem == nil)
     #expect(result.outcome.detected["encoding"] == "utf-8-bom")
@@ -20,7 +21,9 @@ import Testing
   @Test func readsWindows1252WithSemicolonsAndDecimalCommas() {
     // "Réponse n°1" and a non-breaking space (0xA0) as a thousands separator, in cp1252.
     var bytes = Array("partner_id;response_id;period;territory;indicator;value;unit\r\n".utf8)
-    bytes += Array("crea-sol;R".utf8) + [0xE9] + Array("ponse n".utf8) + [0xB0] + Array("1;2023-Q1;13055;social.microcredit_amount;1".utf8)
+    bytes +=
+      Array("crea-sol;R".utf8) + [0xE9] + Array("ponse n".utf8) + [0xB0]
+      + Array("1;2023-Q1;13055;social.microcredit_amount;1".utf8)
     bytes += [0xA0] + Array("234,50;EUR\r\n".utf8)
     let result = readFile(folder.write("cp1252.csv", bytes: bytes))
     #expect(result.outcome.detected["encoding"] == "windows-1252")
@@ -53,13 +56,14 @@ import Testing
   }
 
   @Test func handlesQuotesDoubledQuotesAndLineBreaksInsideQuotes() {
-    let text = canonicalHeader + """
-      a,"r ""1"", ok",2023,75056,social.beneficiaries,"1 200",
-      a,"multi
-      line",2023,75056,social.beneficiaries,5,
-      a,r3,2023,75056,social.beneficiaries,7,
+    let text =
+      canonicalHeader + """
+        a,"r ""1"", ok",2023,75056,social.beneficiaries,"1 200",
+        a,"multi
+        line",2023,75056,social.beneficiaries,5,
+        a,r3,2023,75056,social.beneficiaries,7,
 
-      """
+        """
     let result = readFile(folder.write("quotes.csv", text))
     #expect(result.batch.rejects.isEmpty, "\(result.batch.rejects)")
     #expect(result.batch.records.map(\.line) == [2, 3, 5])
@@ -69,7 +73,9 @@ import Testing
   }
 
   @Test func rejectsRaggedRowsAsMalformedRows() {
-    let text = canonicalHeader + "a,r1,2023,75056,social.beneficiaries,5\na,r2,2023,75056,social.beneficiaries,5,,extra\na,r3,2023,75056,social.beneficiaries,5,,,\n"
+    let text =
+      canonicalHeader
+      + "a,r1,2023,75056,social.beneficiaries,5\na,r2,2023,75056,social.beneficiaries,5,,extra\na,r3,2023,75056,social.beneficiaries,5,,,\n"
     let result = readFile(folder.write("ragged.csv", text))
     // Row 2 lacks the unit field; row 3 has a non-empty extra field; row 4 only pads.
     #expect(result.reasons == [.malformedRow, .malformedRow])
@@ -78,7 +84,8 @@ import Testing
   }
 
   @Test func acceptsColumnsInAnyOrderAndWarnsAboutOthers() {
-    let text = " Value ,INDICATOR,Territory,period,Response_ID,Partner_ID,Commentaire\n4,social.volunteers,33,2023,r1,a,rien\n"
+    let text =
+      " Value ,INDICATOR,Territory,period,Response_ID,Partner_ID,Commentaire\n4,social.volunteers,33,2023,r1,a,rien\n"
     let result = readFile(folder.write("order.csv", text))
     #expect(result.batch.records.count == 1)
     #expect(result.outcome.warnings.contains { $0.contains("Commentaire") })

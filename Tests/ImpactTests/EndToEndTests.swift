@@ -84,7 +84,9 @@ import Testing
   @Test func neutralisesFormulasInCSVCells() throws {
     let folder = TemporaryDirectory()
     let path = folder.write(
-      "evil.csv", canonicalHeader + "a,=HYPERLINK(\"http://x\"),2023,33,social.volunteers,@SUM(1),\na,+r2,2023,33,social.volunteers,-3,\n")
+      "evil.csv",
+      canonicalHeader
+        + "a,=HYPERLINK(\"http://x\"),2023,33,social.volunteers,@SUM(1),\na,+r2,2023,33,social.volunteers,-3,\n")
     let runner = PipelineRunner(pipeline: try loadPipeline())
     let (_, run) = try runner.run(inputs: try InputDiscovery(paths: [path]), outputDirectory: folder.path + "/out")
     let rejects = parseCSV(try String(contentsOfFile: run.latestPath + "/rejects.csv", encoding: .utf8))

@@ -12,7 +12,9 @@ import Testing
     #expect(Quantity.parse(text) == .value(Quantity(micros: micros)))
   }
 
-  @Test(arguments: ["nan", "inf", "1e5", "0x1p4", "1.234,5", "12 %", "abc", "", "  ", "1 ", "- 3", "1  234", "€12", "1,2,3"])
+  @Test(arguments: [
+    "nan", "inf", "1e5", "0x1p4", "1.234,5", "12 %", "abc", "", "  ", "1 ", "- 3", "1  234", "€12", "1,2,3",
+  ])
   func refusesWhatIsNotADecimalNumber(text: String) {
     if case .value(let value) = Quantity.parse(text) {
       // "1 " is a number with a trailing blank: trimmed, it is fine.
@@ -43,7 +45,10 @@ import Testing
     var double = 0.0
     for index in 0..<1_000_000 {
       let text = index % 2 == 0 ? "0,01" : "1234567,89"
-      guard case .value(let value) = Quantity.parse(text) else { Issue.record("unparsed"); return }
+      guard case .value(let value) = Quantity.parse(text) else {
+        Issue.record("unparsed")
+        return
+      }
       sum += Int128(value.micros)
       double += Double(text.replacingOccurrences(of: ",", with: "."))!
     }

@@ -16,7 +16,9 @@ import Testing
     #expect(table.regionCode(territory.departement) == region)
   }
 
-  @Test(arguments: ["20", "20123", "96", "975", "97501", "97701", "99999", "00123", "7505", "750561", "2C004", "", "F", "FRA", "75O56"])
+  @Test(arguments: [
+    "20", "20123", "96", "975", "97501", "97701", "99999", "00123", "7505", "750561", "2C004", "", "F", "FRA", "75O56",
+  ])
   func refusesWhatIsNotATerritory(code: String) {
     // "7505" is a valid commune code with its leading zero lost (07505); the rest are not.
     let parsed = table.parseTerritory(code)
@@ -91,7 +93,10 @@ import Testing
     #expect(period.granularity == granularity)
   }
 
-  @Test(arguments: ["2023-13", "2023-02-30", "2023-02-29", "1900-02-29", "T3 2023", "2023-Q5", "2023-Q0", "23", "2023/07", "2023-7", "2023-07-1", "", "1850", "2023-00"])
+  @Test(arguments: [
+    "2023-13", "2023-02-30", "2023-02-29", "1900-02-29", "T3 2023", "2023-Q5", "2023-Q0", "23", "2023/07", "2023-7",
+    "2023-07-1", "", "1850", "2023-00",
+  ])
   func refusesInvalidPeriods(text: String) {
     #expect((try? Period.parse(text).get()) == nil, "'\(text)' was accepted")
   }

@@ -38,7 +38,8 @@ import Testing
     let good = folder.write("a.csv", canonicalHeader + "a,r1,2023,33,social.volunteers,1,\n")
     let bad = folder.write(
       "b.xml",
-      "<submissions><submission partner='b'><response id='r' period='2023' territory='33'><value indicator='social.volunteers'>2</value><value indicator='social.beneficiaries'>")
+      "<submissions><submission partner='b'><response id='r' period='2023' territory='33'><value indicator='social.volunteers'>2</value><value indicator='social.beneficiaries'>"
+    )
     let (result, events) = try ingest([good, bad])
     #expect(events.map(\.reason) == [.malformedFile])
     #expect(result.counts.accepted == 1)
@@ -48,21 +49,29 @@ import Testing
   }
 
   @Test func convertsAcceptedUnits() throws {
-    let text = canonicalHeader + """
-      a,r1,2023,33,environmental.co2_avoided,1.5,t_co2e
-      a,r1,2023,33,environmental.waste_diverted,2,t
-      a,r1,2023,33,digital_inclusion.mediation_hours,45,min
-      a,r1,2023,33,environmental.km_avoided,12,km
+    let text =
+      canonicalHeader + """
+        a,r1,2023,33,environmental.co2_avoided,1.5,t_co2e
+        a,r1,2023,33,environmental.waste_diverted,2,t
+        a,r1,2023,33,digital_inclusion.mediation_hours,45,min
+        a,r1,2023,33,environmental.km_avoided,12,km
 
-      """
+        """
     let (result, events) = try ingest([folder.write("units.csv", text)])
     #expect(events.isEmpty)
-    #expect(result.ledger.records.map(\.value) == [Quantity(units: 1500), Quantity(units: 2000), Quantity(micros: 750_000), Quantity(units: 12)])
+    #expect(
+      result.ledger.records.map(\.value) == [
+        Quantity(units: 1500), Quantity(units: 2000), Quantity(micros: 750_000), Quantity(units: 12),
+      ])
   }
 
   @Test func lastSubmissionWinsAcrossAndWithinFiles() throws {
-    let first = folder.write("2023-a.csv", canonicalHeader + "p,r1,2023,33,social.volunteers,1,\np,r1,2023,33,social.volunteers,2,\np,r2,2023,33,social.volunteers,5,\n")
-    let second = folder.write("2023-b.csv", canonicalHeader + "p,r1,2023,33,social.volunteers,3,\nq,r1,2023,33,social.volunteers,9,\n")
+    let first = folder.write(
+      "2023-a.csv",
+      canonicalHeader
+        + "p,r1,2023,33,social.volunteers,1,\np,r1,2023,33,social.volunteers,2,\np,r2,2023,33,social.volunteers,5,\n")
+    let second = folder.write(
+      "2023-b.csv", canonicalHeader + "p,r1,2023,33,social.volunteers,3,\nq,r1,2023,33,social.volunteers,9,\n")
     let (result, events) = try ingest([first, second])
     #expect(events.map(\.reason) == [.superseded, .superseded])
     #expect(events.map(\.line) == [2, 3])

@@ -27,7 +27,10 @@ import Testing
     let result = readFile(folder.write("ok.xml", Self.canonical))
     #expect(result.outcome.problem == nil)
     #expect(result.batch.rejects.isEmpty, "\(result.batch.rejects)")
-    #expect(result.batch.records.map(\.value) == [Quantity(units: 12), Quantity(micros: 1_500_000), Quantity(micros: 1_234_500_000)])
+    #expect(
+      result.batch.records.map(\.value) == [
+        Quantity(units: 12), Quantity(micros: 1_500_000), Quantity(micros: 1_234_500_000),
+      ])
     #expect(result.batch.records.map(\.line) == [5, 6, 11])
     #expect(result.batch.partners.string(of: 1) == "crea-sol")
   }
@@ -65,9 +68,12 @@ import Testing
 
   @Test func refusesAnotherRootAndBrokenMarkup() {
     #expect(readFile(folder.write("root.xml", "<html><body/></html>")).outcome.problem != nil)
-    #expect(readFile(folder.write("broken.xml", "<submissions><submission partner='a'></submissions>")).outcome.problem != nil)
+    #expect(
+      readFile(folder.write("broken.xml", "<submissions><submission partner='a'></submissions>")).outcome.problem != nil
+    )
     #expect(readFile(folder.write("empty.xml", "")).outcome.problem != nil)
-    let invalidUTF8 = Array("<submissions><submission partner=\"".utf8) + [0xFF, 0xFE] + Array("\"/></submissions>".utf8)
+    let invalidUTF8 =
+      Array("<submissions><submission partner=\"".utf8) + [0xFF, 0xFE] + Array("\"/></submissions>".utf8)
     #expect(readFile(folder.write("bytes.xml", bytes: invalidUTF8)).outcome.problem != nil)
   }
 
@@ -83,7 +89,8 @@ import Testing
     let result = readFile(path)
     #expect(result.outcome.problem != nil)
     #expect(result.batch.records.isEmpty)
-    let everything = result.batch.rejects.map { "\($0.value) \($0.response) \($0.message)" }.joined()
+    let everything =
+      result.batch.rejects.map { "\($0.value) \($0.response) \($0.message)" }.joined()
       + (result.outcome.problem?.description ?? "")
     #expect(!everything.contains("TOP-SECRET"))
   }
@@ -105,14 +112,17 @@ import Testing
 
   @Test func refusesDeepNesting() {
     let depth = 5000
-    let text = "<submissions>" + String(repeating: "<a>", count: depth) + String(repeating: "</a>", count: depth) + "</submissions>"
+    let text =
+      "<submissions>" + String(repeating: "<a>", count: depth) + String(repeating: "</a>", count: depth)
+      + "</submissions>"
     let result = readFile(folder.write("deep.xml", text))
     #expect(result.outcome.problem != nil)
   }
 
   @Test func refusesAnEntityDeclaredWithoutADoctypeTrick() {
     // An undefined entity: libxml2 reports it; the file must not pass as valid.
-    let text = "<submissions><submission partner=\"p\"><response id=\"r\" period=\"2023\" territory=\"33\"><value indicator=\"social.volunteers\">&undefined;</value></response></submission></submissions>"
+    let text =
+      "<submissions><submission partner=\"p\"><response id=\"r\" period=\"2023\" territory=\"33\"><value indicator=\"social.volunteers\">&undefined;</value></response></submission></submissions>"
     let result = readFile(folder.write("undefined.xml", text))
     #expect(result.outcome.problem != nil)
     #expect(result.batch.records.isEmpty)

@@ -1,8 +1,9 @@
+import ImpactModel
+import ImpactSupport
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import ImpactModel
-import ImpactSupport
 
 /// Canonical CSV: a header naming the schema's columns, then one observation per row.
 ///

@@ -122,7 +122,9 @@ struct CSVTokenizer {
             while pos < end {
               let byte = bytes.load(fromByteOffset: pos, as: UInt8.self)
               if byte == delimiter || byte == newline { break }
-              if byte == carriageReturn && (pos + 1 >= end || bytes.load(fromByteOffset: pos + 1, as: UInt8.self) == newline) {
+              if byte == carriageReturn
+                && (pos + 1 >= end || bytes.load(fromByteOffset: pos + 1, as: UInt8.self) == newline)
+              {
                 pos += 1
                 continue
               }
@@ -138,7 +140,8 @@ struct CSVTokenizer {
             }
             var fieldEnd = scan
             let endsLine = scan < end ? bytes.load(fromByteOffset: scan, as: UInt8.self) == newline : eof
-            if endsLine && fieldEnd > pos && bytes.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == carriageReturn {
+            if endsLine && fieldEnd > pos && bytes.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == carriageReturn
+            {
               fieldEnd -= 1
             }
             fields[count] = CSVField(start: pos, end: fieldEnd, hasEscapedQuotes: false)

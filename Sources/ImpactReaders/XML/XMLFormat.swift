@@ -1,5 +1,5 @@
-import Foundation
 import CLibXML2
+import Foundation
 import ImpactModel
 import ImpactSupport
 
@@ -44,7 +44,8 @@ public struct XMLFormat: InputFormat {
       return outcome
     }
     let inputPointer = Unmanaged.passRetained(input).toOpaque()
-    let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+    let options = Int32(
+      XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
         | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
     guard
       let reader = xmlReaderForIO(

@@ -59,7 +59,8 @@ public struct SummaryJSONReport: Report {
       if !report.problemPath.isEmpty { detail.append(("path", .string(report.problemPath))) }
       members.append(("malformed", .object(detail)))
     }
-    members.append(("detected", .object(report.detected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+    members.append(
+      ("detected", .object(report.detected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
     members.append(("warnings", .array(report.warnings.map { .string($0) })))
     return .object(members)
   }
