@@ -128,39 +128,68 @@ public struct GroupingSetAggregator {
   /// order), year, région, département, partner id.
   public func rows() -> [AggregateRow] {
     let table = ledger.territoryTable
+    // Ranks give the report order without comparing strings per group.
+    let partnerRank = rank(count: ledger.partners.count) { ledger.partners.string(of: Int32($0)) }
+    let departementRank = rank(count: table.departements.count + 1) {
+      sortableDepartement(table.departementCode(Int16($0)))
+    }
+    let regionRank = rank(count: table.regions.count + 1) { table.regionCode(regionIndex: $0) }
     var result: [AggregateRow] = []
     for grouping in Grouping.allCases {
-      struct Group {
-        var statistics = Statistics()
-        var partners: Set<Int32> = []
-      }
-      var groups: [GroupKey: Group] = [:]
+      var groupIndex = UInt64IndexMap(capacity: 1024)
+      var groups: [(key: GroupKey, statistics: Statistics, partners: Int)] = []
+      var partnerPairs = UInt64IndexMap(capacity: 1024)
       for (index, cell) in cellKeys.enumerated() {
-        let key: GroupKey
+        var key = GroupKey(indicator: cell.indicator)
         switch grouping {
-        case .indicator: key = GroupKey(indicator: cell.indicator)
-        case .indicatorYear: key = GroupKey(indicator: cell.indicator, year: cell.year)
-        case .indicatorRegion: key = GroupKey(indicator: cell.indicator, region: table.regionIndex(cell.departement))
-        case .indicatorDepartement: key = GroupKey(indicator: cell.indicator, departement: cell.departement)
-        case .indicatorPartner: key = GroupKey(indicator: cell.indicator, partner: cell.partner)
+        case .indicator: break
+        case .indicatorYear: key.year = cell.year
+        case .indicatorRegion: key.region = table.regionIndex(cell.departement)
+        case .indicatorDepartement: key.departement = cell.departement
+        case .indicatorPartner: key.partner = cell.partner
         case .indicatorYearRegion:
-          key = GroupKey(indicator: cell.indicator, year: cell.year, region: table.regionIndex(cell.departement))
+          key.year = cell.year
+          key.region = table.regionIndex(cell.departement)
         }
-        groups[key, default: Group()].statistics.merge(cells[index])
-        groups[key, default: Group()].partners.insert(cell.partner)
+        let group = Int(
+          groupIndex.index(for: key.packed) {
+            groups.append((key, Statistics(), 0))
+            return Int32(groups.count - 1)
+          })
+        groups[group].statistics.merge(cells[index])
+        let pair = UInt64(group) << 32 | UInt64(UInt32(bitPattern: cell.partner))
+        var added = false
+        _ = partnerPairs.index(for: pair) {
+          added = true
+          return 0
+        }
+        if added { groups[group].partners += 1 }
       }
-      let sorted = groups.sorted { lhs, rhs in
-        orderKey(lhs.key).lexicographicallyPrecedes(orderKey(rhs.key))
+      func order(_ key: GroupKey) -> (Int, Int, Int, Int, Int) {
+        (
+          Int(key.indicator), key.year ?? 0, key.region.map { regionRank[$0] } ?? -1,
+          key.departement.map { departementRank[Int($0)] } ?? -1, key.partner.map { partnerRank[Int($0)] } ?? -1
+        )
       }
-      for (key, group) in sorted {
+      groups.sort { order($0.key) < order($1.key) }
+      for group in groups {
         result.append(
           AggregateRow(
-            grouping: grouping, indicator: Int(key.indicator), year: key.year, departement: key.departement,
-            region: key.region, partner: key.partner, statistics: group.statistics,
-            responses: group.statistics.observations, partners: group.partners.count))
+            grouping: grouping, indicator: Int(group.key.indicator), year: group.key.year,
+            departement: group.key.departement, region: group.key.region, partner: group.key.partner,
+            statistics: group.statistics, responses: group.statistics.observations, partners: group.partners))
       }
     }
     return result
+  }
+
+  /// The position of each of `count` ids when sorted by `name` (byte order).
+  private func rank(count: Int, name: (Int) -> String) -> [Int] {
+    let names = (0..<count).map(name)
+    let sorted = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+    var ranks = [Int](repeating: 0, count: count)
+    for (position, id) in sorted.enumerated() { ranks[id] = position }
+    return ranks
   }
 
   /// Distinct partners and responses per transition, in `Transition.allCases` order.
@@ -173,29 +202,20 @@ public struct GroupingSetAggregator {
     }
   }
 
-  private struct GroupKey: Hashable {
+  private struct GroupKey {
     var indicator: Int16
     var year: Int? = nil
     var region: Int? = nil
     var departement: Int16? = nil
     var partner: Int32? = nil
-  }
 
-  /// Sort key: indicator, year, région code, département code, partner id.
-  private func orderKey(_ key: GroupKey) -> [String] {
-    let table = ledger.territoryTable
-    return [
-      String(format4(Int(key.indicator))),
-      key.year.map { String($0) } ?? "",
-      key.region.map { table.regionCode(regionIndex: $0) } ?? "",
-      key.departement.map { sortableDepartement(table.departementCode($0)) } ?? "",
-      key.partner.map { ledger.partners.string(of: $0) } ?? "",
-    ]
-  }
-
-  private func format4(_ value: Int) -> String {
-    let text = String(value)
-    return String(repeating: "0", count: max(0, 4 - text.count)) + text
+    /// One word per key, unique within a grouping (which fixes the dimensions present).
+    var packed: UInt64 {
+      let yearBits = UInt64(year.map { $0 - Period.years.lowerBound } ?? 0) & 0xFFF
+      let placeBits = UInt64(region ?? departement.map(Int.init) ?? 0) & 0xFF
+      let partnerBits = UInt64(UInt32(bitPattern: partner ?? 0))
+      return partnerBits << 32 | UInt64(UInt16(bitPattern: indicator) & 0xFFF) << 20 | yearBits << 8 | placeBits
+    }
   }
 
   /// `2A` and `2B` sort between `19` and `21`, as INSEE lists them.
