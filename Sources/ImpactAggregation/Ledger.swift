@@ -13,6 +13,8 @@ public struct LedgerRecord: Sendable {
   public var indicator: Int16
   /// A later observation of the same partner, response and indicator replaced this one.
   public var superseded: Bool
+  /// The previous record of the same response, or -1: the chain de-duplication walks.
+  var previousOfResponse: Int32 = -1
 }
 
 /// All valid observations of a run in input order, with last-wins de-duplication.
@@ -35,7 +37,9 @@ public final class Ledger {
 
   private var periodIDs = ByteStringTable(capacity: 256)
   private var territoryIDs = ByteStringTable(capacity: 4096)
-  private var latest = UInt64IndexMap(capacity: 1 << 16)
+  /// For each global response, its newest record (-1 before the first). A response has a
+  /// handful of indicators, so walking its chain is cheaper than hashing every key.
+  private var newestOfResponse: [Int32] = []
 
   public init(catalog: Catalog, territoryTable: TerritoryTable = .france) {
     self.catalog = catalog
@@ -63,6 +67,9 @@ public final class Ledger {
       let partner = partnerMap[Int(batch.responses.tag(of: id))]
       return batch.responses.withBytes(of: id) { responses.intern($0, tag: UInt32(partner)) }
     }
+    if responses.count > newestOfResponse.count {
+      newestOfResponse.append(contentsOf: repeatElement(-1, count: responses.count - newestOfResponse.count))
+    }
     let periodMap = batch.periods.map { period in
       let id = periodIDs.intern(period.text)
       if Int(id) == periods.count { periods.append(period) }
@@ -74,17 +81,28 @@ public final class Ledger {
       return id
     }
     for local in batch.records {
-      let record = LedgerRecord(
+      var record = LedgerRecord(
         value: local.value, line: local.line, file: file, response: responseMap[Int(local.response)],
         period: periodMap[Int(local.period)], territory: territoryMap[Int(local.territory)],
         indicator: local.indicator, superseded: false)
-      let key = UInt64(UInt32(bitPattern: record.response)) << 16 | UInt64(UInt16(bitPattern: record.indicator))
       let index = Int32(records.count)
+      var replaced: Int32 = -1
+      var cursor = newestOfResponse[Int(record.response)]
+      while cursor >= 0 {
+        let candidate = records[Int(cursor)]
+        if candidate.indicator == record.indicator && !candidate.superseded {
+          replaced = cursor
+          break
+        }
+        cursor = candidate.previousOfResponse
+      }
+      record.previousOfResponse = newestOfResponse[Int(record.response)]
+      newestOfResponse[Int(record.response)] = index
       records.append(record)
-      if let old = latest.update(index, for: key) {
-        records[Int(old)].superseded = true
+      if replaced >= 0 {
+        records[Int(replaced)].superseded = true
         supersededCount += 1
-        superseded(records[Int(old)], record)
+        superseded(records[Int(replaced)], record)
       }
     }
   }

@@ -24,13 +24,18 @@ public final class BatchBuilder: ObservationSink {
   /// The value rules of each indicator, without the strings, for the per-row checks.
   private let rules: [(integer: Bool, minimum: Quantity?, maximum: Quantity?)]
   private var unknownIndicatorMessages: [String: String] = [:]
-  private var scratch = [UInt8](repeating: 0, count: 256)
+  /// Room to lower-case an id in; ids are at most 64 bytes once checked, longer ones are
+  /// refused before they get here, except indicators (which are looked up, not stored).
+  private var scratch = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 8)
+  private var scratchCapacity = 256
 
   public init(catalog: Catalog, territoryTable: TerritoryTable = .france) {
     self.catalog = catalog
     self.territoryTable = territoryTable
     rules = catalog.indicators.map { ($0.integer, $0.minimum, $0.maximum) }
   }
+
+  deinit { scratch.deallocate() }
 
   public func setFieldLabels(_ labels: [RawField: String]) { self.labels = labels }
 
@@ -51,7 +56,7 @@ public final class BatchBuilder: ObservationSink {
       reject(raw, .invalidValue, .partner, "a partner id has at most 64 characters")
       return
     }
-    let partner = withLowercased(partnerBytes) { batch.partners.intern($0) }
+    let partner = batch.partners.intern(lowercased(partnerBytes))
     if Int(partner) == partnerValid.count {
       partnerValid.append(
         batch.partners.withBytes(of: partner) { bytes in
@@ -67,7 +72,7 @@ public final class BatchBuilder: ObservationSink {
       reject(raw, .invalidValue, .response, "a response id has at most 128 characters")
       return
     }
-    guard let indicator = withLowercased(trim(raw.indicator!), { catalog.index(of: $0) }) else {
+    guard let indicator = catalog.index(of: lowercased(trim(raw.indicator!))) else {
       reject(raw, .unknownIndicator, .indicator, unknownIndicatorMessage(raw.indicator!))
       return
     }
@@ -237,16 +242,22 @@ public final class BatchBuilder: ObservationSink {
     return message
   }
 
-  private func withLowercased<R>(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-    if scratch.count < bytes.count { scratch = [UInt8](repeating: 0, count: bytes.count * 2) }
-    return scratch.withUnsafeMutableBytes { buffer in
-      for i in 0..<bytes.count {
-        let byte = bytes[i]
-        buffer[i] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
-      }
-      return body(UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count]))
+  /// `bytes` with ASCII letters in lower case, in the scratch buffer (valid until the next
+  /// call).
+  private func lowercased(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+    if bytes.count > scratchCapacity {
+      scratch.deallocate()
+      scratchCapacity = bytes.count * 2
+      scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCapacity, alignment: 8)
     }
+    for i in 0..<bytes.count {
+      let byte = bytes[i]
+      scratch.storeBytes(
+        of: byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte, toByteOffset: i, as: UInt8.self)
+    }
+    return UnsafeRawBufferPointer(start: scratch, count: bytes.count)
   }
+
 }
 
 @inline(__always)

@@ -13,6 +13,8 @@ public enum ImpactVersion {
 public struct PipelineRunner {
   public let pipeline: PipelineDefinition
   public var workers = ProcessInfo.processInfo.activeProcessorCount
+  /// Called after each phase of a run with its name and duration, for `--timings`.
+  public var onPhase: ((String, TimeInterval) -> Void)?
 
   public init(pipeline: PipelineDefinition) { self.pipeline = pipeline }
 
@@ -28,6 +30,12 @@ public struct PipelineRunner {
   /// Ingests and publishes; returns the published run's result and folder.
   public func run(inputs: InputDiscovery, outputDirectory: String? = nil) throws -> (RunResult, RunFolder) {
     let started = Date()
+    var phaseStart = started
+    func phase(_ name: String) {
+      let now = Date()
+      onPhase?(name, now.timeIntervalSince(phaseStart))
+      phaseStart = now
+    }
     let folder = try RunFolder(
       outputDirectory: outputDirectory ?? pipeline.outputDirectory, runID: RunFolder.makeRunID(at: started))
     do {
@@ -39,12 +47,22 @@ public struct PipelineRunner {
           message: event.message)
       }
       try rejects.close()
+      phase("read, validate and merge \(inputs.files.count) input(s)")
       guard ingestion.counts.balances else {
         let counts = ingestion.counts
         throw RunError(
           message:
             "accounting error: read \(counts.read) ≠ accepted \(counts.accepted) + rejected \(counts.rejected) + superseded \(counts.superseded)"
         )
+      }
+      // Reports that need only the ledger are written on other threads while this one
+      // aggregates; the rest follow once the aggregates exist.
+      let ledgerReports = Reports.all.compactMap { $0 as? any LedgerReport }
+      let background = BackgroundWork()
+      for report in ledgerReports {
+        let ledger = UncheckedBox(ingestion.ledger)
+        let path = folder.path(of: report.fileName)
+        background.start { try report.write(ledger: ledger.value, to: path) }
       }
       var aggregator = GroupingSetAggregator(ledger: ingestion.ledger)
       aggregator.addAll()
@@ -53,14 +71,19 @@ public struct PipelineRunner {
         catalogPath: pipeline.catalogPath, startedAt: started, finishedAt: Date(), counts: ingestion.counts,
         rejections: ingestion.rejections, inputs: ingestion.inputs, skipped: inputs.skipped, ledger: ingestion.ledger,
         rows: aggregator.rows(), transitions: aggregator.transitionTotals())
+      phase("aggregate")
       let summary = SummaryJSONReport()
-      for report in Reports.all where report.fileName != summary.fileName {
+      for report in Reports.all where report.fileName != summary.fileName && !(report is any LedgerReport) {
         try report.write(result, to: folder.path(of: report.fileName))
+        phase("write \(report.fileName)")
       }
+      try background.wait()
+      phase("finish " + ledgerReports.map(\.fileName).joined(separator: ", "))
       // The summary goes last so that its end time covers every report.
       result.finishedAt = Date()
       try summary.write(result, to: folder.path(of: summary.fileName))
       try folder.publish()
+      phase("write summary.json and publish")
       return (result, folder)
     } catch {
       folder.discard()

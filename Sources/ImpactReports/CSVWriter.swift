@@ -53,17 +53,37 @@ public final class CSVWriter {
     return output
   }
 
+  /// Appends one text cell, escaped, to a row being formatted in `buffer`.
+  public static func appendText(_ bytes: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) {
+    if let first = bytes.first, !isFormulaStart(first) {
+      var plain = true
+      for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
+        plain = false
+        break
+      }
+      if plain {
+        buffer.append(bytes)
+        return
+      }
+    }
+    var escaped: [UInt8] = []
+    appendText(bytes, to: &escaped)
+    escaped.withUnsafeBytes { buffer.append($0) }
+  }
+
+  @inline(__always)
+  private static func isFormulaStart(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")
+      || byte == 0x09 || byte == 0x0D
+  }
+
   private static func appendText(_ bytes: UnsafeRawBufferPointer, to row: inout [UInt8]) {
     var needsQuotes = false
     for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
       needsQuotes = true
       break
     }
-    let neutralise =
-      bytes.first.map {
-        $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "@")
-          || $0 == 0x09 || $0 == 0x0D
-      } ?? false
+    let neutralise = bytes.first.map(isFormulaStart) ?? false
     if needsQuotes { row.append(UInt8(ascii: "\"")) }
     if neutralise { row.append(UInt8(ascii: "'")) }
     if needsQuotes {

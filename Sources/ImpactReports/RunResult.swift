@@ -87,6 +87,18 @@ public protocol Report: Sendable {
   func write(_ result: RunResult, to path: String) throws
 }
 
+/// A report written from the ledger alone: the runner writes it while the aggregation
+/// runs on another core.
+public protocol LedgerReport: Report {
+  func write(ledger: Ledger, to path: String) throws
+}
+
+extension LedgerReport {
+  public func write(_ result: RunResult, to path: String) throws {
+    try write(ledger: result.ledger, to: path)
+  }
+}
+
 /// The registered reports.
 public enum Reports {
   public static let all: [any Report] = [

@@ -49,19 +49,31 @@ public final class OutputFile {
     try scratch.withUnsafeBytes { try write($0) }
   }
 
+  /// Appends a formatted buffer, bypassing the internal one when it is large.
+  public func write(_ buffer: ByteBuffer) throws {
+    if buffer.count >= flushThreshold {
+      try flush()
+      try writeFully(buffer.bytes)
+    } else {
+      try write(buffer.bytes)
+    }
+  }
+
+  private func writeFully(_ raw: UnsafeRawBufferPointer) throws {
+    var offset = 0
+    while offset < raw.count {
+      let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+      if written < 0 {
+        if errno == EINTR { continue }
+        throw WriteError(path: path, reason: String(cString: strerror(errno)))
+      }
+      offset += written
+    }
+  }
+
   /// Writes the buffer out.
   public func flush() throws {
-    var offset = 0
-    try buffer.withUnsafeBytes { raw in
-      while offset < raw.count {
-        let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          throw WriteError(path: path, reason: String(cString: strerror(errno)))
-        }
-        offset += written
-      }
-    }
+    try buffer.withUnsafeBytes { try writeFully($0) }
     buffer.removeAll(keepingCapacity: true)
   }
 

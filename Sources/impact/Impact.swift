@@ -93,11 +93,19 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Where run folders go (default: the pipeline's output).", valueName: "dir"))
   var output: String?
 
+  @Flag(name: .long, help: "Print how long each phase took, on standard error.")
+  var timings = false
+
   @Argument(help: "Input files or folders (default: the pipeline's inputs).")
   var inputs: [String] = []
 
   func run() throws {
-    let runner = try options.load()
+    var runner = try options.load()
+    if timings {
+      runner.onPhase = { name, seconds in
+        FileHandle.standardError.write(Data(String(format: "%8.3f s  %@\n", seconds, name).utf8))
+      }
+    }
     let discovery = try runner.discover(inputs)
     let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output)
     let counts = result.counts

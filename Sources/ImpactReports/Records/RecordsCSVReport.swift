@@ -4,7 +4,7 @@ import ImpactSupport
 
 /// `records.csv`: every accepted observation, normalized, in input order, with the file
 /// and line it came from.
-public struct RecordsCSVReport: Report {
+public struct RecordsCSVReport: LedgerReport {
   public static let columns = [
     "partner_id", "response_id", "period", "year", "territory", "departement", "region", "transition", "indicator",
     "value", "unit", "source_file", "source_line",
@@ -14,34 +14,44 @@ public struct RecordsCSVReport: Report {
 
   public var fileName: String { "records.csv" }
 
-  public func write(_ result: RunResult, to path: String) throws {
-    let ledger = result.ledger
+  public func write(ledger: Ledger, to path: String) throws {
     let table = ledger.territoryTable
-    let csv = CSVWriter(file: try OutputFile(path: path))
-    try csv.header(Self.columns)
-    // Everything but the response id and the value repeats: escape it once per id.
+    let file = try OutputFile(path: path)
+    try file.write(CSVWriter.escapedCells(Self.columns) + [0x0A])
+    // Everything but the response id, the value and the line repeats: escape it once per
+    // id, with its commas, and copy bytes per row.
     let partners = ByteChunks(
-      (0..<Int32(ledger.partners.count)).map { CSVWriter.escapedText(ledger.partners.string(of: $0)) })
-    let periods = ByteChunks(ledger.periods.map { CSVWriter.escapedCells([$0.text, String($0.year)]) })
+      (0..<Int32(ledger.partners.count)).map { CSVWriter.escapedText(ledger.partners.string(of: $0)) + [0x2C] })
+    let periods = ByteChunks(ledger.periods.map { CSVWriter.escapedCells([$0.text, String($0.year)]) + [0x2C] })
     let territories = ByteChunks(
       ledger.territories.map {
         CSVWriter.escapedCells([$0.code, table.departementCode($0.departement), table.regionCode($0.departement)])
+          + [0x2C]
       })
-    let indicators = ByteChunks(ledger.catalog.indicators.map { CSVWriter.escapedCells([$0.transition.id, $0.id]) })
-    let units = ByteChunks(ledger.catalog.indicators.map { CSVWriter.escapedText($0.unit) })
-    let files = ByteChunks(ledger.files.map { CSVWriter.escapedText($0) })
+    let indicators = ByteChunks(
+      ledger.catalog.indicators.map { CSVWriter.escapedCells([$0.transition.id, $0.id]) + [0x2C] })
+    let units = ByteChunks(ledger.catalog.indicators.map { [0x2C] + CSVWriter.escapedText($0.unit) + [0x2C] })
+    let files = ByteChunks(ledger.files.map { CSVWriter.escapedText($0) + [0x2C] })
+    var buffer = ByteBuffer(capacity: 4 << 20)
+    defer { buffer.deallocate() }
     for record in ledger.records where !record.superseded {
-      csv.preformatted(partners[Int(ledger.partner(ofResponse: record.response))])
-      ledger.responses.withBytes(of: record.response) { csv.text(bytes: $0) }
-      csv.preformatted(periods[Int(record.period)])
-      csv.preformatted(territories[Int(record.territory)])
-      csv.preformatted(indicators[Int(record.indicator)])
-      csv.number(micros: Int128(record.value.micros))
-      csv.preformatted(units[Int(record.indicator)])
-      csv.preformatted(files[Int(record.file)])
-      csv.integer(Int(record.line))
-      try csv.endRow()
+      buffer.append(partners[Int(ledger.partner(ofResponse: record.response))])
+      ledger.responses.withBytes(of: record.response) { CSVWriter.appendText($0, to: &buffer) }
+      buffer.append(0x2C)
+      buffer.append(periods[Int(record.period)])
+      buffer.append(territories[Int(record.territory)])
+      buffer.append(indicators[Int(record.indicator)])
+      buffer.appendMicros(record.value.micros)
+      buffer.append(units[Int(record.indicator)])
+      buffer.append(files[Int(record.file)])
+      buffer.appendDecimal(UInt64(record.line))
+      buffer.append(0x0A)
+      if buffer.count >= 1 << 22 {
+        try file.write(buffer)
+        buffer.removeAll()
+      }
     }
-    try csv.file.close()
+    try file.write(buffer)
+    try file.close()
   }
 }
