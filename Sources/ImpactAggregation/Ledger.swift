@@ -46,6 +46,12 @@ public final class Ledger {
     self.territoryTable = territoryTable
   }
 
+  /// Sizes the tables for about `records` records, to spare re-hashing as they grow.
+  public func reserve(records expected: Int) {
+    records.reserveCapacity(expected)
+    if responses.count == 0 { responses = ByteStringTable(capacity: expected / 3) }
+  }
+
   /// The partner of a response.
   public func partner(ofResponse response: Int32) -> Int32 { Int32(bitPattern: responses.tag(of: response)) }
 

@@ -29,9 +29,15 @@ public final class BatchBuilder: ObservationSink {
   private var scratch = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 8)
   private var scratchCapacity = 256
 
-  public init(catalog: Catalog, territoryTable: TerritoryTable = .france) {
+  /// `expectedRecords` sizes the tables up front (an estimate from the file size), which
+  /// saves re-hashing and copying as they grow.
+  public init(catalog: Catalog, territoryTable: TerritoryTable = .france, expectedRecords: Int = 0) {
     self.catalog = catalog
     self.territoryTable = territoryTable
+    if expectedRecords > 0 {
+      batch.records.reserveCapacity(expectedRecords)
+      batch.responses = ByteStringTable(capacity: expectedRecords / 3)
+    }
     rules = catalog.indicators.map { ($0.integer, $0.minimum, $0.maximum) }
   }
 

@@ -48,6 +48,8 @@ public struct Ingestion {
   /// order. Only an error thrown by `onReject` (a report that cannot be written) stops it.
   public func run(files: [String], onReject: (RejectEvent) throws -> Void) throws -> IngestionResult {
     let ledger = Ledger(catalog: catalog)
+    let sizes = files.map(Self.fileSize)
+    ledger.reserve(records: sizes.reduce(0, +) / Self.bytesPerRecordEstimate)
     var inputs: [InputReport] = []
     var rejections: [RejectReason: Int] = [:]
     var counts = Counts()
@@ -57,7 +59,7 @@ public struct Ingestion {
     for _ in 0..<threads {
       Thread.detachNewThread {
         while let index = queue.claim() {
-          queue.deliver(index, Self.read(path: files[index], catalog: catalog))
+          queue.deliver(index, Self.read(path: files[index], catalog: catalog, size: sizes[index]))
         }
       }
     }
@@ -122,9 +124,18 @@ public struct Ingestion {
       message: "replaced by the later submission at \(place) (the last submission of a response and indicator wins)")
   }
 
+  /// About the smallest a canonical CSV row gets; XML values take more. Used only to size
+  /// tables up front.
+  static let bytesPerRecordEstimate = 64
+
+  static func fileSize(_ path: String) -> Int {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_size) : 0
+  }
+
   /// Reads and normalizes one file; never throws (problems are in the report).
-  static func read(path: String, catalog: Catalog) -> (NormalizedBatch, InputReport) {
-    let builder = BatchBuilder(catalog: catalog)
+  static func read(path: String, catalog: Catalog, size: Int) -> (NormalizedBatch, InputReport) {
+    let builder = BatchBuilder(catalog: catalog, expectedRecords: size / bytesPerRecordEstimate)
     var prefix = [UInt8](repeating: 0, count: 512)
     var got = 0
     if let handle = FileHandle(forReadingAtPath: path) {
