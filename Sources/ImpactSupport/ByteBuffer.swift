@@ -1,0 +1,90 @@
+/// A growable byte buffer for formatting rows, with no reference counting or
+/// exclusivity checks per append. The owner frees it with `deallocate()`.
+public struct ByteBuffer {
+  public private(set) var base: UnsafeMutableRawPointer
+  public private(set) var count = 0
+  private var capacity: Int
+
+  public init(capacity: Int) {
+    self.capacity = max(capacity, 64)
+    base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+  }
+
+  public func deallocate() { base.deallocate() }
+
+  /// The bytes written so far.
+  public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+  /// Forgets the content, keeping the memory.
+  public mutating func removeAll() { count = 0 }
+
+  @inline(__always)
+  private mutating func reserve(_ extra: Int) {
+    if count + extra > capacity { grow(count + extra) }
+  }
+
+  private mutating func grow(_ needed: Int) {
+    var size = capacity * 2
+    while size < needed { size *= 2 }
+    let bigger = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    bigger.copyMemory(from: base, byteCount: count)
+    base.deallocate()
+    base = bigger
+    capacity = size
+  }
+
+  @inline(__always)
+  public mutating func append(_ byte: UInt8) {
+    reserve(1)
+    base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+    count += 1
+  }
+
+  @inline(__always)
+  public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+    reserve(bytes.count)
+    (base + count).copyMemory(from: source, byteCount: bytes.count)
+    count += bytes.count
+  }
+
+  /// Appends a non-negative integer in decimal.
+  @inline(__always)
+  public mutating func appendDecimal(_ value: UInt64) {
+    reserve(20)
+    var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    var length = 0
+    var rest = value
+    withUnsafeMutableBytes(of: &digits) { scratch in
+      repeat {
+        length += 1
+        scratch[32 - length] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
+        rest /= 10
+      } while rest > 0
+      (base + count).copyMemory(from: scratch.baseAddress! + 32 - length, byteCount: length)
+    }
+    count += length
+  }
+
+  /// Appends an amount in micro-units as plain decimal text (no exponent, no trailing
+  /// zeros), as `Quantity` prints it.
+  public mutating func appendMicros(_ micros: Int64) {
+    if micros < 0 { append(UInt8(ascii: "-")) }
+    let magnitude = micros.magnitude
+    appendDecimal(magnitude / 1_000_000)
+    var fraction = magnitude % 1_000_000
+    guard fraction != 0 else { return }
+    var digits = 6
+    while fraction % 10 == 0 {
+      fraction /= 10
+      digits -= 1
+    }
+    reserve(digits + 1)
+    base.storeBytes(of: UInt8(ascii: "."), toByteOffset: count, as: UInt8.self)
+    for position in stride(from: digits, to: 0, by: -1) {
+      base.storeBytes(of: UInt8(truncatingIfNeeded: fraction % 10) &+ 48, toByteOffset: count + position, as: UInt8.self)
+      fraction /= 10
+    }
+    count += digits + 1
+  }
+}
