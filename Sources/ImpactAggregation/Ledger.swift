@@ -17,6 +17,15 @@ public struct LedgerRecord: Sendable {
   var previousOfResponse: Int32 = -1
 }
 
+/// What replaced a superseded record: a later observation of the same key, or an edited
+/// submission that replaces a whole response.
+public struct Supersession: Sendable {
+  public let file: Int32
+  public let line: Int32
+  /// For an edited submission: the id of the response that replaces the old one.
+  public let editedBy: String?
+}
+
 /// All valid observations of a run in input order, with last-wins de-duplication.
 ///
 /// The key of an observation is `(partner_id, response_id, indicator)`; when a key comes
@@ -40,6 +49,9 @@ public final class Ledger {
   /// For each global response, its newest record (-1 before the first). A response has a
   /// handful of indicators, so walking its chain is cheaper than hashing every key.
   private var newestOfResponse: [Int32] = []
+  /// Responses an edited submission replaced, and by what: any of their records, even
+  /// one read later, is superseded.
+  private var replacedResponses: [Int32: Supersession] = [:]
 
   public init(catalog: Catalog, territoryTable: TerritoryTable = .france) {
     self.catalog = catalog
@@ -61,10 +73,10 @@ public final class Ledger {
     return Int32(files.count - 1)
   }
 
-  /// Appends a batch's records in order. For each record that replaces an earlier one,
-  /// `superseded(old, new)` is called once the old one is marked.
+  /// Appends a batch's records in order. For each record superseded, `superseded` is
+  /// called once it is marked.
   public func append(
-    _ batch: NormalizedBatch, file: Int32, superseded: (_ old: LedgerRecord, _ new: LedgerRecord) -> Void
+    _ batch: NormalizedBatch, file: Int32, superseded: (_ old: LedgerRecord, _ by: Supersession) -> Void
   ) {
     let partnerMap = (0..<Int32(batch.partners.count)).map { id in
       batch.partners.withBytes(of: id) { partners.intern($0) }
@@ -86,7 +98,26 @@ public final class Ledger {
       if Int(id) == territories.count { territories.append(territory) }
       return id
     }
-    for local in batch.records {
+    var replacements = batch.replacements[...]
+    func applyReplacements(before index: Int) {
+      while let next = replacements.first, next.beforeRecord <= index {
+        replacements.removeFirst()
+        let response = responseMap[Int(next.replaced)]
+        let by = Supersession(file: file, line: Int32(clamping: next.line), editedBy: next.replacing)
+        replacedResponses[response] = by
+        var cursor = newestOfResponse[Int(response)]
+        while cursor >= 0 {
+          if !records[Int(cursor)].superseded {
+            records[Int(cursor)].superseded = true
+            supersededCount += 1
+            superseded(records[Int(cursor)], by)
+          }
+          cursor = records[Int(cursor)].previousOfResponse
+        }
+      }
+    }
+    for (position, local) in batch.records.enumerated() {
+      applyReplacements(before: position)
       var record = LedgerRecord(
         value: local.value, line: local.line, file: file, response: responseMap[Int(local.response)],
         period: periodMap[Int(local.period)], territory: territoryMap[Int(local.territory)],
@@ -104,13 +135,22 @@ public final class Ledger {
       }
       record.previousOfResponse = newestOfResponse[Int(record.response)]
       newestOfResponse[Int(record.response)] = index
+      if !replacedResponses.isEmpty, let edit = replacedResponses[record.response] {
+        // An edited submission replaced this response already: it arrives superseded.
+        record.superseded = true
+        records.append(record)
+        supersededCount += 1
+        superseded(record, edit)
+        continue
+      }
       records.append(record)
       if replaced >= 0 {
         records[Int(replaced)].superseded = true
         supersededCount += 1
-        superseded(records[Int(replaced)], record)
+        superseded(records[Int(replaced)], Supersession(file: file, line: record.line, editedBy: nil))
       }
     }
+    applyReplacements(before: Int.max)
   }
 
   /// The number of records neither rejected nor superseded.

@@ -80,4 +80,5 @@ public struct Period: Sendable, Equatable {
 /// Why a period was refused.
 public struct PeriodError: Error, Sendable, Equatable {
   public let message: String
+  public init(message: String) { self.message = message }
 }

@@ -17,6 +17,7 @@ public struct Territory: Sendable, Equatable {
 /// Why a territory code was refused.
 public struct TerritoryError: Error, Sendable, Equatable {
   public let message: String
+  public init(message: String) { self.message = message }
 }
 
 extension TerritoryTable {

@@ -14,6 +14,10 @@ public final class BatchBuilder: ObservationSink {
   public let batch = NormalizedBatch()
 
   private var labels: [RawField: String] = [:]
+  /// Set by a mapped source around each observation: how its value column is named and
+  /// what the partner wrote there, for rejects.
+  public var valueLabel: String?
+  public var writtenValue: UnsafeRawBufferPointer?
   private var rawPeriods = ByteStringTable(capacity: 64)
   private var periodResults: [Result<Int32, PeriodError>] = []
   private var rawTerritories = ByteStringTable(capacity: 256)
@@ -62,14 +66,7 @@ public final class BatchBuilder: ObservationSink {
       reject(raw, .invalidValue, .partner, "a partner id has at most 64 characters")
       return
     }
-    let partner = batch.partners.intern(lowercased(partnerBytes))
-    if Int(partner) == partnerValid.count {
-      partnerValid.append(
-        batch.partners.withBytes(of: partner) { bytes in
-          bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") }
-        })
-    }
-    guard partnerValid[Int(partner)] else {
+    guard let partner = partnerID(partnerBytes) else {
       reject(raw, .invalidValue, .partner, "a partner id uses only a-z, 0-9 and '-'")
       return
     }
@@ -191,13 +188,56 @@ public final class BatchBuilder: ObservationSink {
     _ raw: RawObservation, _ reason: RejectReason, _ field: RawField, _ message: String, indicator: Int? = nil
   ) {
     func text(_ field: RawField) -> String {
-      raw[field].map { String(decoding: trim($0), as: UTF8.self) } ?? ""
+      if field == .value, let writtenValue { return String(decoding: trim(writtenValue), as: UTF8.self) }
+      return raw[field].map { String(decoding: trim($0), as: UTF8.self) } ?? ""
     }
+    let label = field == .value || field == .unit ? valueLabel.map { field == .unit ? $0 + " (unit)" : $0 } : nil
     batch.rejects.append(
       BatchReject(
-        line: raw.line, reason: reason, field: labels[field] ?? field.name, value: text(field), message: message,
+        line: raw.line, reason: reason, field: label ?? labels[field] ?? field.name, value: text(field), message: message,
         partner: text(.partner), response: text(.response),
         indicator: indicator.map { catalog.indicators[$0].id } ?? text(.indicator)))
+  }
+
+  /// Rejects an observation whose field a mapped source could not convert (a date in
+  /// the wrong layout, a postal code in no département).
+  public func reject(
+    _ raw: RawObservation, reason: RejectReason, field: String, value: String, message: String, indicator: String
+  ) {
+    func text(_ field: RawField) -> String { raw[field].map { String(decoding: trim($0), as: UTF8.self) } ?? "" }
+    batch.rejects.append(
+      BatchReject(
+        line: raw.line, reason: reason, field: field, value: value, message: message, partner: text(.partner),
+        response: text(.response), indicator: indicator))
+  }
+
+  /// Notes that the record being read replaces response `replaced` of the same partner
+  /// entirely (an edited ODK submission); invalid ids are ignored, since the record's own
+  /// observations are then rejected.
+  public func noteReplacement(
+    partner: UnsafeRawBufferPointer, replacing: UnsafeRawBufferPointer, replaced: UnsafeRawBufferPointer, line: Int
+  ) {
+    let partnerBytes = trim(partner)
+    let replacedBytes = trim(replaced)
+    guard !partnerBytes.isEmpty, partnerBytes.count <= 64, !replacedBytes.isEmpty else { return }
+    guard let id = partnerID(partnerBytes) else { return }
+    batch.replacements.append(
+      BatchReplacement(
+        beforeRecord: batch.records.count, partner: id, replaced: batch.responses.intern(replacedBytes, tag: UInt32(id)),
+        replacing: String(decoding: trim(replacing), as: UTF8.self), line: line))
+  }
+
+  /// The batch id of a partner id (trimmed, at most 64 bytes), lower-cased; nil unless
+  /// it is `[a-z0-9-]+`. Validity is decided once per distinct id.
+  private func partnerID(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+    let id = batch.partners.intern(lowercased(bytes))
+    if Int(id) == partnerValid.count {
+      partnerValid.append(
+        batch.partners.withBytes(of: id) { bytes in
+          bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+        })
+    }
+    return partnerValid[Int(id)] ? id : nil
   }
 
   private func outOfRange(_ raw: RawObservation, _ indicator: Int, _ value: Quantity) {

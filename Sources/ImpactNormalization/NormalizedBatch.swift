@@ -14,6 +14,18 @@ public struct BatchRecord: Sendable {
   public var indicator: Int16
 }
 
+/// A response that a later record replaces entirely, wherever its observations came from.
+public struct BatchReplacement: Sendable {
+  /// The replacement takes effect before the batch record with this index.
+  public var beforeRecord: Int
+  public var partner: Int32
+  /// The replaced response, interned in the batch's responses under `partner`.
+  public var replaced: Int32
+  /// The replacing response's id, as written.
+  public var replacing: String
+  public var line: Int
+}
+
 /// An observation refused while reading or normalizing, with what a partner needs to fix it.
 public struct BatchReject: Sendable {
   public var line: Int
@@ -57,6 +69,8 @@ public final class NormalizedBatch: @unchecked Sendable {
   public internal(set) var periods: [Period] = []
   /// Normalized territories.
   public internal(set) var territories: [Territory] = []
+  /// Responses replaced entirely by an edited submission (ODK `deprecatedID`), in file order.
+  public internal(set) var replacements: [BatchReplacement] = []
 
   /// How many observations were read: accepted so far plus rejected.
   public var readCount: Int { records.count + rejects.count }

@@ -83,10 +83,10 @@ public struct Ingestion {
               message: reject.message))
         }
         var writeError: Error?
-        ledger.append(batch, file: file) { old, new in
+        ledger.append(batch, file: file) { old, by in
           guard writeError == nil else { return }
           do {
-            try onReject(supersededEvent(ledger: ledger, old: old, new: new))
+            try onReject(supersededEvent(ledger: ledger, old: old, by: by))
           } catch {
             writeError = error
           }
@@ -113,15 +113,17 @@ public struct Ingestion {
     return IngestionResult(ledger: ledger, inputs: inputs, counts: counts, rejections: rejections)
   }
 
-  private func supersededEvent(ledger: Ledger, old: LedgerRecord, new: LedgerRecord) -> RejectEvent {
-    let newFile = ledger.files[Int(new.file)]
+  private func supersededEvent(ledger: Ledger, old: LedgerRecord, by: Supersession) -> RejectEvent {
+    let newFile = ledger.files[Int(by.file)]
     let oldFile = ledger.files[Int(old.file)]
-    let place = newFile == oldFile ? "line \(new.line)" : "\(newFile) line \(new.line)"
+    let place = newFile == oldFile ? "line \(by.line)" : "\(newFile) line \(by.line)"
+    let message =
+      by.editedBy.map { "replaced by the edited submission \($0) at \(place), which replaces this whole response" }
+      ?? "replaced by the later submission at \(place) (the last submission of a response and indicator wins)"
     return RejectEvent(
       file: oldFile, line: Int(old.line), partner: ledger.partners.string(of: ledger.partner(ofResponse: old.response)),
       response: ledger.responses.string(of: old.response), indicator: catalog.indicators[Int(old.indicator)].id,
-      field: "", value: old.value.description, reason: .superseded,
-      message: "replaced by the later submission at \(place) (the last submission of a response and indicator wins)")
+      field: "", value: old.value.description, reason: .superseded, message: message)
   }
 
   /// About the smallest a canonical CSV row gets; XML values take more. Used only to size

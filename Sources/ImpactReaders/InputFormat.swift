@@ -15,6 +15,10 @@ public protocol InputFormat: Sendable {
   /// Reads the whole file. Recoverable problems go to the sink or into the outcome; this
   /// never throws.
   func read(path: String, into sink: ObservationSink) -> ReadOutcome
+  /// Reads the whole file as records of a mapped source: the values of `fields` per
+  /// record. A required field the file lacks is a problem for the whole file (drift), but
+  /// its records are still delivered so that each is counted.
+  func read(path: String, options: SourceOptions, fields: [RequestedField], into sink: RecordSink) -> ReadOutcome
 }
 
 /// What reading one file produced besides its observations.
@@ -28,6 +32,9 @@ public struct ReadOutcome: Sendable {
   public var warnings: [String] = []
   /// What was detected, for `summary.json` (`encoding`, `delimiter`, ...).
   public var detected: [String: String] = [:]
+  /// Columns or paths the file has that no mapping reads, so that a changed export is
+  /// noticed rather than half-read.
+  public var unmapped: [String] = []
 
   public init() {}
 }

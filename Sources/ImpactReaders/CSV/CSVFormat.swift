@@ -19,12 +19,54 @@ public struct CSVFormat: InputFormat {
   public func recognizes(prefix: UnsafeRawBufferPointer) -> Bool { false }
 
   public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
+    read(path: path, options: SourceOptions()) { (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
+      var rows = CSVRowMapper(path: path, sink: sink, windows1252: windows1252, delimiter: delimiter)
+      try tokenizer.tokenize(file) { rows.handle($0) }
+      outcome.warnings += rows.warnings
+      if rows.blankRows > 0 { outcome.detected["blank_rows"] = String(rows.blankRows) }
+      outcome.detected["rows"] = String(rows.dataRows)
+    }
+  }
+
+  public func read(path: String, options: SourceOptions, fields: [RequestedField], into sink: RecordSink)
+    -> ReadOutcome
+  {
+    read(path: path, options: options) { (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
+      var rows = CSVRecordMapper(
+        sink: sink, fields: fields, windows1252: windows1252, delimiter: delimiter, headerRow: options.headerRow)
+      try tokenizer.tokenize(file) { rows.handle($0) }
+      if let problem = rows.driftProblem { outcome.problem = outcome.problem ?? problem }
+      outcome.unmapped = rows.unmappedColumns
+      outcome.warnings += rows.warnings
+      outcome.detected["rows"] = String(rows.dataRows)
+    }
+  }
+
+  /// The steps both kinds of reading share: one pass for the digest and the encoding,
+  /// detection, then `parse` over a tokenizer on the rewound file.
+  private func read(
+    path: String, options: SourceOptions,
+    parse: (CSVTokenizer, FileBlocks, _ windows1252: Bool, _ delimiter: UInt8, inout ReadOutcome) throws(FileProblem) ->
+      Void
+  ) -> ReadOutcome {
     var outcome = ReadOutcome()
     do {
       let file = try FileBlocks(path: path)
       let scan = try prescan(file, outcome: &outcome)
-      let delimiter = detectDelimiter(scan.head)
-      outcome.detected["encoding"] = scan.encodingName
+      let delimiter = options.delimiter ?? detectDelimiter(scan.head, headerRow: options.headerRow)
+      var windows1252 = !scan.isUTF8
+      switch options.encoding {
+      case .auto: outcome.detected["encoding"] = scan.encodingName
+      case .utf8:
+        windows1252 = false
+        outcome.detected["encoding"] = "utf-8 (set by the source)"
+        if !scan.isUTF8 {
+          outcome.problem = FileProblem(message: "the source says UTF-8 but the file is not: re-export it as UTF-8")
+        }
+      case .windows1252:
+        windows1252 = true
+        outcome.detected["encoding"] = "windows-1252 (set by the source)"
+      }
       outcome.detected["delimiter"] = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
       if outcome.byteCount == scan.bom || scan.head.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) {
         outcome.warnings.append("the file is empty")
@@ -33,15 +75,8 @@ public struct CSVFormat: InputFormat {
       file.rewind()
       // A file with undecodable bytes is still read through, so that each of its rows is
       // counted and rejected with the file rather than lost.
-      outcome.problem = scan.undecodable
-      var rows = CSVRowMapper(
-        path: path, sink: sink, windows1252: !scan.isUTF8, delimiter: delimiter)
-      try CSVTokenizer(delimiter: delimiter, skipPrefix: scan.bom).tokenize(file) { record in
-        rows.handle(record)
-      }
-      outcome.warnings += rows.warnings
-      if rows.blankRows > 0 { outcome.detected["blank_rows"] = String(rows.blankRows) }
-      outcome.detected["rows"] = String(rows.dataRows)
+      if windows1252 { outcome.problem = outcome.problem ?? scan.undecodable }
+      try parse(CSVTokenizer(delimiter: delimiter, skipPrefix: scan.bom), file, windows1252, delimiter, &outcome)
     } catch {
       outcome.problem = error
     }
@@ -117,14 +152,19 @@ public struct CSVFormat: InputFormat {
   }
 
   /// The delimiter that occurs most often outside quotes on the header line.
-  private func detectDelimiter(_ head: [UInt8]) -> UInt8 {
+  private func detectDelimiter(_ head: [UInt8], headerRow: Int = 1) -> UInt8 {
     var counts: [UInt8: Int] = [0x2C: 0, 0x3B: 0, 0x09: 0]
     var quoted = false
+    var line = 1
     for byte in head {
       if byte == UInt8(ascii: "\"") { quoted.toggle() }
       if quoted { continue }
-      if byte == 0x0A { break }
-      if counts[byte] != nil { counts[byte]! += 1 }
+      if byte == 0x0A {
+        line += 1
+        if line > headerRow { break }
+        continue
+      }
+      if line == headerRow, counts[byte] != nil { counts[byte]! += 1 }
     }
     let best = [UInt8(0x2C), 0x3B, 0x09].max { (counts[$0] ?? 0) < (counts[$1] ?? 0) }!
     return counts[best] == 0 ? 0x2C : best

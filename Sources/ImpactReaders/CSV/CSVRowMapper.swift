@@ -6,8 +6,7 @@ import ImpactModel
 struct CSVRowMapper {
   let path: String
   let sink: ObservationSink
-  let windows1252: Bool
-  let delimiter: UInt8
+  let decoder: CSVFieldDecoder
 
   private(set) var warnings: [String] = []
   private(set) var blankRows = 0
@@ -21,13 +20,12 @@ struct CSVRowMapper {
   init(path: String, sink: ObservationSink, windows1252: Bool, delimiter: UInt8) {
     self.path = path
     self.sink = sink
-    self.windows1252 = windows1252
-    self.delimiter = delimiter
+    decoder = CSVFieldDecoder(windows1252: windows1252, delimiter: delimiter)
     scratch.reserveCapacity(4096)
   }
 
   mutating func handle(_ record: CSVRecord) {
-    if isBlank(record) {
+    if decoder.isBlank(record) {
       if header != nil { blankRows += 1 }
       return
     }
@@ -36,25 +34,25 @@ struct CSVRowMapper {
       return
     }
     dataRows += 1
-    if record.strayQuote || !fitsHeader(record, columnCount: header.count) {
+    if record.strayQuote || !decoder.fitsHeader(record, columnCount: header.count) {
       let found = record.fields.count
       let why =
         record.strayQuote
         ? "text follows a closing quote; quote the whole value and double any quote inside it"
         : "expected \(header.count) fields as in the header, found \(found): quote values that contain the delimiter"
-      sink.rejectRecord(line: record.line, reason: .malformedRow, field: "", raw: rowText(record), message: why)
+      sink.rejectRecord(line: record.line, reason: .malformedRow, field: "", raw: decoder.rowText(record), message: why)
       return
     }
     if let missing = missingRequired.first {
       sink.rejectRecord(
-        line: record.line, reason: .missingField, field: missing.name, raw: rowText(record),
+        line: record.line, reason: .missingField, field: missing.name, raw: decoder.rowText(record),
         message: "the header has no '\(missing.name)' column; expected \(Self.expectedColumns)")
       return
     }
     // Fast path: no field needs unescaping or transcoding.
     var needsCopy = false
     for column in columns where column >= 0 {
-      if record.fields[column].hasEscapedQuotes || (windows1252 && hasHighBytes(record.bytes(column))) {
+      if record.fields[column].hasEscapedQuotes || (decoder.windows1252 && decoder.hasHighBytes(record.bytes(column))) {
         needsCopy = true
         break
       }
@@ -71,7 +69,7 @@ struct CSVRowMapper {
     var ranges = [Range<Int>?](repeating: nil, count: RawField.allCases.count)
     for field in RawField.allCases where columns[field.rawValue] >= 0 {
       let start = scratch.count
-      appendDecoded(record, columns[field.rawValue], to: &scratch)
+      decoder.appendDecoded(record, columns[field.rawValue], to: &scratch)
       ranges[field.rawValue] = start..<scratch.count
     }
     scratch.withUnsafeBytes { buffer in
@@ -88,7 +86,7 @@ struct CSVRowMapper {
     var names: [String] = []
     for index in 0..<record.fields.count {
       var bytes: [UInt8] = []
-      appendDecoded(record, index, to: &bytes)
+      decoder.appendDecoded(record, index, to: &bytes)
       names.append(String(decoding: bytes, as: UTF8.self))
     }
     header = names
@@ -119,60 +117,5 @@ struct CSVRowMapper {
   static func normalizedName(_ name: String) -> String {
     String(
       name.trimmingCharacters(in: .whitespaces).lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
-  }
-
-  private func isBlank(_ record: CSVRecord) -> Bool {
-    for index in 0..<record.fields.count {
-      let field = record.fields[index]
-      if field.end > field.start { return false }
-    }
-    return true
-  }
-
-  /// The right number of fields, or more with only empty ones past the header's width
-  /// (spreadsheets pad rows with delimiters).
-  private func fitsHeader(_ record: CSVRecord, columnCount: Int) -> Bool {
-    if record.fields.count == columnCount { return true }
-    if record.fields.count < columnCount { return false }
-    for index in columnCount..<record.fields.count {
-      let field = record.fields[index]
-      if field.end > field.start { return false }
-    }
-    return true
-  }
-
-  private func hasHighBytes(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    for byte in bytes where byte >= 0x80 { return true }
-    return false
-  }
-
-  /// Appends field `index` as UTF-8, with doubled quotes undone.
-  private func appendDecoded(_ record: CSVRecord, _ index: Int, to output: inout [UInt8]) {
-    let bytes = record.bytes(index)
-    let escaped = record.fields[index].hasEscapedQuotes
-    var i = 0
-    while i < bytes.count {
-      let byte = bytes[i]
-      if windows1252 { Windows1252.appendUTF8(of: byte, to: &output) } else { output.append(byte) }
-      if escaped && byte == UInt8(ascii: "\"") && i + 1 < bytes.count && bytes[i + 1] == byte { i += 1 }
-      i += 1
-    }
-  }
-
-  /// The row as text, for a reject: fields joined by the delimiter, at most 300 bytes.
-  private func rowText(_ record: CSVRecord) -> String {
-    var output: [UInt8] = []
-    for index in 0..<record.fields.count {
-      if index > 0 { output.append(delimiter) }
-      appendDecoded(record, index, to: &output)
-      if output.count > 300 { break }
-    }
-    if output.count > 300 {
-      output.removeLast(output.count - 300)
-      while let last = output.last, last & 0xC0 == 0x80 { output.removeLast() }
-      if let last = output.last, last >= 0xC0 { output.removeLast() }
-      output += Array("…".utf8)
-    }
-    return String(decoding: output, as: UTF8.self)
   }
 }

@@ -34,6 +34,31 @@ public struct XMLFormat: InputFormat {
   }
 
   public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
+    read(path: path) { reader, outcome in
+      var walker = XMLSubmissionWalker(reader: reader, sink: sink)
+      let problem = walker.run()
+      outcome.warnings = walker.warnings
+      outcome.detected["records"] = String(walker.valueCount)
+      return problem
+    }
+  }
+
+  public func read(path: String, options: SourceOptions, fields: [RequestedField], into sink: RecordSink)
+    -> ReadOutcome
+  {
+    read(path: path) { reader, outcome in
+      var walker = XMLRecordWalker(
+        stream: XMLNodeStream(reader: reader), recordPath: options.recordPath, fields: fields, sink: sink)
+      let problem = walker.run()
+      outcome.unmapped = walker.unmappedPaths
+      outcome.detected["records"] = String(walker.recordCount)
+      return problem ?? walker.driftProblem
+    }
+  }
+
+  /// Opens a libxml2 reader over the file with the safe options, runs `walk`, and folds
+  /// libxml2's own error messages into the outcome.
+  private func read(path: String, walk: (xmlTextReaderPtr, inout ReadOutcome) -> FileProblem?) -> ReadOutcome {
     LibXML.prepare()
     var outcome = ReadOutcome()
     let input: XMLInput
@@ -69,9 +94,7 @@ public struct XMLFormat: InputFormat {
         guard let context, let error else { return }
         Unmanaged<XMLErrors>.fromOpaque(context).takeUnretainedValue().record(error)
       }, Unmanaged.passUnretained(errors).toOpaque())
-
-    var walker = XMLSubmissionWalker(reader: reader, sink: sink)
-    let problem = withExtendedLifetime(errors) { walker.run() }
+    let problem = withExtendedLifetime(errors) { walk(reader, &outcome) }
     if let problem {
       // libxml2's own message, where it has one, says more than the reader's -1.
       if let first = errors.first {
@@ -84,8 +107,6 @@ public struct XMLFormat: InputFormat {
     }
     outcome.sha256 = input.finishDigest()
     outcome.byteCount = input.byteCount
-    outcome.warnings = walker.warnings
-    outcome.detected["records"] = String(walker.valueCount)
     return outcome
   }
 }

@@ -42,46 +42,37 @@ struct XMLSubmissionWalker {
       .unit: "value/@unit",
     ])
     var sawRoot = false
-    while true {
-      let status = xmlTextReaderRead(reader)
-      if status == 0 { break }
-      if status < 0 { return problem("malformed XML") }
-      switch xmlTextReaderNodeType(reader) {
-      case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-        return problem("a DOCTYPE is not allowed: DTDs and entities are refused in submissions")
-      case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue), Int32(XML_READER_TYPE_ENTITY.rawValue):
-        return problem("an entity reference is not allowed in submissions")
-      case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-        if xmlTextReaderDepth(reader) >= XMLFormat.maxDepth {
-          return problem("elements nested deeper than \(XMLFormat.maxDepth) levels")
-        }
-        let name = constString(xmlTextReaderConstLocalName(reader))
-        let kind: Kind
-        if stack.isEmpty {
-          if sawRoot { return problem("more than one root element") }
-          sawRoot = true
-          switch name {
-          case "submissions": kind = .submissions
-          case "submission": kind = .submission
-          default: return problem("the root element <\(name)> is neither <submissions> nor <submission>")
+    let stream = XMLNodeStream(reader: reader)
+    do {
+      loop: while true {
+        switch try stream.next() {
+        case .finished:
+          break loop
+        case .start(let isEmpty):
+          let name = stream.localName
+          let kind: Kind
+          if stack.isEmpty {
+            if sawRoot { return problem("more than one root element") }
+            sawRoot = true
+            switch name {
+            case "submissions": kind = .submissions
+            case "submission": kind = .submission
+            default: return problem("the root element <\(name)> is neither <submissions> nor <submission>")
+            }
+          } else {
+            kind = childKind(name, of: stack.last!.kind)
           }
-        } else {
-          kind = childKind(name, of: stack.last!.kind)
+          stack.append((kind, name))
+          start(kind)
+          if isEmpty { end() }
+        case .end:
+          end()
+        case .text:
+          if stack.last?.kind == .value { text.append(contentsOf: stream.value) }
         }
-        let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
-        stack.append((kind, name))
-        start(kind)
-        if isEmpty { end() }
-      case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-        end()
-      case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
-        Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
-        if stack.last?.kind == .value, let value = xmlTextReaderConstValue(reader) {
-          text.append(contentsOf: UnsafeRawBufferPointer(start: value, count: strlen(value)))
-        }
-      default:
-        break
       }
+    } catch {
+      return FileProblem(message: error.message, line: error.line, path: currentPath())
     }
     if !sawRoot { return problem("no root element") }
     return nil

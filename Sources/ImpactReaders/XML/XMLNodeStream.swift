@@ -1,0 +1,81 @@
+import CLibXML2
+import ImpactModel
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The nodes of an untrusted document, with the checks every walker needs: a DOCTYPE,
+/// an entity or nesting deeper than `XMLFormat.maxDepth` ends the file as malformed
+/// before anything is expanded.
+struct XMLNodeStream {
+  enum Node {
+    case start(isEmpty: Bool)
+    case end
+    /// Text (or CDATA) inside the current element; read it with `text`.
+    case text
+    case finished
+  }
+
+  let reader: xmlTextReaderPtr
+
+  /// The next node that matters; comments and processing instructions are skipped.
+  func next() throws(FileProblem) -> Node {
+    while true {
+      let status = xmlTextReaderRead(reader)
+      if status == 0 { return .finished }
+      if status < 0 { throw problem("malformed XML", path: "") }
+      switch xmlTextReaderNodeType(reader) {
+      case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
+        throw problem("a DOCTYPE is not allowed: DTDs and entities are refused in submissions", path: "")
+      case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue), Int32(XML_READER_TYPE_ENTITY.rawValue):
+        throw problem("an entity reference is not allowed in submissions", path: "")
+      case Int32(XML_READER_TYPE_ELEMENT.rawValue):
+        if xmlTextReaderDepth(reader) >= XMLFormat.maxDepth {
+          throw problem("elements nested deeper than \(XMLFormat.maxDepth) levels", path: "")
+        }
+        return .start(isEmpty: xmlTextReaderIsEmptyElement(reader) == 1)
+      case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+        return .end
+      case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
+        Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
+        return .text
+      default:
+        continue
+      }
+    }
+  }
+
+  /// The local name (no namespace prefix) of the current element or attribute.
+  var localName: String {
+    xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? ""
+  }
+
+  /// The text of the current text node, or the value of the current attribute.
+  var value: UnsafeRawBufferPointer {
+    guard let value = xmlTextReaderConstValue(reader) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+    return UnsafeRawBufferPointer(start: value, count: strlen(value))
+  }
+
+  /// Calls `body` with the local name and value of each attribute of the current element,
+  /// namespace declarations left out.
+  func forEachAttribute(_ body: (String, UnsafeRawBufferPointer) -> Void) {
+    guard xmlTextReaderMoveToFirstAttribute(reader) == 1 else { return }
+    repeat {
+      let prefix = xmlTextReaderConstPrefix(reader).map { String(cString: $0) } ?? ""
+      let name = localName
+      if prefix != "xmlns" && name != "xmlns" { body(name, value) }
+    } while xmlTextReaderMoveToNextAttribute(reader) == 1
+    xmlTextReaderMoveToElement(reader)
+  }
+
+  /// The line the current node starts on.
+  var line: Int {
+    guard let node = xmlTextReaderCurrentNode(reader) else { return 0 }
+    return Int(xmlGetLineNo(node))
+  }
+
+  func problem(_ message: String, path: String) -> FileProblem {
+    FileProblem(message: message, line: Int(xmlTextReaderGetParserLineNumber(reader)), path: path)
+  }
+}
