@@ -18,6 +18,9 @@ public struct Statistics: Sendable, Equatable {
   public var sum: Int128 = 0
   public var minimum = Quantity(micros: .max)
   public var maximum = Quantity(micros: .min)
+  /// For a stock indicator: how many series (a partner at a territory) the sum adds up;
+  /// the mean is per series, not per observation.
+  public var series: Int?
 
   public init() {}
 
@@ -38,7 +41,8 @@ public struct Statistics: Sendable, Equatable {
 
   /// The mean in micro-units, rounded half to even; nil without observations.
   public var meanMicros: Int128? {
-    observations == 0 ? nil : Quantity.divideRounded(sum, by: Int128(observations))
+    let count = series ?? observations
+    return count == 0 ? nil : Quantity.divideRounded(sum, by: Int128(count))
   }
 }
 
@@ -85,6 +89,11 @@ public struct GroupingSetAggregator {
   private var cellIndex = UInt64IndexMap(capacity: 4096)
   private var cellKeys: [(indicator: Int16, year: Int, departement: Int16, partner: Int32)] = []
   private var cells: [Statistics] = []
+  /// For stock indicators (`last`): per (indicator, year, territory, partner), the latest
+  /// value by period end, then input order.
+  private var latestStock: [StockKey: (periodEnd: Int, order: Int, value: Quantity)] = [:]
+  private let isStock: [Bool]
+  private var order = 0
   /// Per transition, a bit per global response.
   private var transitionResponses: [[UInt64]]
   /// The transition of each indicator, as an index in `Transition.allCases`.
@@ -95,6 +104,7 @@ public struct GroupingSetAggregator {
   public init(ledger: Ledger) {
     self.ledger = ledger
     transitionIndex = ledger.catalog.indicators.map { Transition.allCases.firstIndex(of: $0.transition)! }
+    isStock = ledger.catalog.indicators.map { $0.aggregation == .last }
     years = ledger.periods.map(\.year)
     departements = ledger.territories.map(\.departement)
     let words = (ledger.responses.count + 63) / 64
@@ -114,6 +124,16 @@ public struct GroupingSetAggregator {
       return Int32(cells.count - 1)
     }
     cells[Int(index)].add(record.value)
+    order += 1
+    if isStock[Int(record.indicator)] {
+      let key = StockKey(indicator: record.indicator, year: year, territory: record.territory, partner: partner)
+      let periodEnd = ledger.periods[Int(record.period)].endOrdinal
+      if let current = latestStock[key], current.periodEnd > periodEnd {
+        // An older period read later does not replace a newer level.
+      } else {
+        latestStock[key] = (periodEnd, order, record.value)
+      }
+    }
     let transition = transitionIndex[Int(record.indicator)]
     let response = Int(record.response)
     transitionResponses[transition][response >> 6] |= 1 << UInt64(response & 63)
@@ -171,6 +191,7 @@ public struct GroupingSetAggregator {
           key.departement.map { departementRank[Int($0)] } ?? -1, key.partner.map { partnerRank[Int($0)] } ?? -1
         )
       }
+      applyStocks(grouping, to: &groups, index: groupIndex)
       groups.sort { order($0.key) < order($1.key) }
       for group in groups {
         result.append(
@@ -181,6 +202,50 @@ public struct GroupingSetAggregator {
       }
     }
     return result
+  }
+
+  /// For stock indicators, replaces a group's sum, mean, minimum and maximum by those of
+  /// each series' latest level, a series being a partner's values at one territory.
+  /// Groupings without a year take the latest level over all years.
+  private func applyStocks(
+    _ grouping: Grouping, to groups: inout [(key: GroupKey, statistics: Statistics, partners: Int)],
+    index: UInt64IndexMap
+  ) {
+    guard !latestStock.isEmpty else { return }
+    let hasYear = grouping == .indicatorYear || grouping == .indicatorYearRegion
+    var series: [StockKey: (periodEnd: Int, order: Int, value: Quantity)] = [:]
+    for (key, latest) in latestStock {
+      var seriesKey = key
+      if !hasYear { seriesKey.year = 0 }
+      if let current = series[seriesKey], (current.periodEnd, current.order) > (latest.periodEnd, latest.order) {
+        continue
+      }
+      series[seriesKey] = latest
+    }
+    var levels: [Int: Statistics] = [:]
+    let table = ledger.territoryTable
+    for (key, latest) in series {
+      let departement = departements[Int(key.territory)]
+      var groupKey = GroupKey(indicator: key.indicator)
+      switch grouping {
+      case .indicator: break
+      case .indicatorYear: groupKey.year = key.year
+      case .indicatorRegion: groupKey.region = table.regionIndex(departement)
+      case .indicatorDepartement: groupKey.departement = departement
+      case .indicatorPartner: groupKey.partner = key.partner
+      case .indicatorYearRegion:
+        groupKey.year = key.year
+        groupKey.region = table.regionIndex(departement)
+      }
+      guard let group = index.value(for: groupKey.packed) else { continue }
+      levels[Int(group), default: Statistics()].add(latest.value)
+    }
+    for (group, level) in levels {
+      let observations = groups[group].statistics.observations
+      groups[group].statistics = level
+      groups[group].statistics.observations = observations
+      groups[group].statistics.series = level.observations
+    }
   }
 
   /// The position of each of `count` ids when sorted by `name` (byte order).
@@ -200,6 +265,13 @@ public struct GroupingSetAggregator {
       let responses = transitionResponses[index].reduce(0) { $0 + $1.nonzeroBitCount }
       return TransitionTotals(transition: transition, partners: partners.count, responses: responses)
     }
+  }
+
+  private struct StockKey: Hashable {
+    var indicator: Int16
+    var year: Int
+    var territory: Int32
+    var partner: Int32
   }
 
   private struct GroupKey {

@@ -46,4 +46,31 @@ public struct Catalog: Sendable {
     }
     return nil
   }
+
+  /// The catalog id closest to a mistyped one, when it is close enough to be a typo.
+  public func closestID(to text: String) -> String? {
+    let ids = indicators.map(\.id)
+    let distances = ids.map { editDistance($0, text) }
+    guard let best = distances.indices.min(by: { distances[$0] < distances[$1] }),
+      distances[best] <= max(2, text.count / 6)
+    else { return nil }
+    return ids[best]
+  }
+}
+
+/// Levenshtein distance, for "did you mean" hints (off the hot path).
+func editDistance(_ a: String, _ b: String) -> Int {
+  let a = Array(a.utf8)
+  let b = Array(b.utf8)
+  if a.isEmpty { return b.count }
+  var previous = Array(0...b.count)
+  var current = [Int](repeating: 0, count: b.count + 1)
+  for i in 1...a.count {
+    current[0] = i
+    for j in stride(from: 1, through: b.count, by: 1) {
+      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    }
+    swap(&previous, &current)
+  }
+  return previous[b.count]
 }

@@ -4,6 +4,9 @@ public enum Aggregation: String, Sendable, CaseIterable {
   case sum
   /// A score or a ratio: the figure reported is the mean.
   case mean
+  /// A stock (a level at a date, such as advisors in post or loans outstanding): within a
+  /// group, each partner's latest value per territory, summed.
+  case last
 }
 
 /// A unit an indicator accepts besides its own, with the exact factor to its own unit.

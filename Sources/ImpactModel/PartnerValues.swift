@@ -27,7 +27,8 @@ public enum PartnerValues {
     let shown = String(decoding: text, as: UTF8.self)
     // Currency and percent signs at the end.
     var percent = false
-    for suffix in ["€", "EUR", "eur", "euros", "Euros"].map({ Array($0.utf8) }) where text.count > suffix.count && text.suffix(suffix.count).elementsEqual(suffix) {
+    for suffix in ["€", "EUR", "eur", "euros", "Euros"].map({ Array($0.utf8) })
+    where text.count > suffix.count && text.suffix(suffix.count).elementsEqual(suffix) {
       text.removeLast(suffix.count)
       trimBlanks(&text)
       break
@@ -58,7 +59,9 @@ public enum PartnerValues {
       if text.contains(other) {
         return .failure(
           ConversionError(
-            message: "'\(shown)' uses '\(String(UnicodeScalar(other)))' but this source writes decimals with '\(String(UnicodeScalar(decimal)))'"))
+            message:
+              "'\(shown)' uses '\(String(UnicodeScalar(other)))' but this source writes decimals with '\(String(UnicodeScalar(decimal)))'"
+          ))
       }
     }
     switch text.withUnsafeBytes({ Quantity.parse($0) }) {
@@ -106,13 +109,16 @@ public enum PartnerValues {
     if let h = text.firstIndex(of: UInt8(ascii: "h")) {
       guard let hours = decimal(text[..<h]) else { return failure }
       var rest = text[(h + 1)...]
-      for unit in ["min", "mn"] where rest.suffix(unit.count).elementsEqual(unit.utf8) { rest = rest.dropLast(unit.count) }
+      for unit in ["min", "mn"] where rest.suffix(unit.count).elementsEqual(unit.utf8) {
+        rest = rest.dropLast(unit.count)
+      }
       let minutes = rest.isEmpty ? Quantity.zero : decimal(rest)
       guard let minutes else { return failure }
       return .success(Quantity(micros: hours.micros * 60 + minutes.micros))
     }
     var minutes = text[...]
-    for unit in ["minutes", "min", "mn", "m"] where minutes.count > unit.count && minutes.suffix(unit.count).elementsEqual(unit.utf8) {
+    for unit in ["minutes", "min", "mn", "m"]
+    where minutes.count > unit.count && minutes.suffix(unit.count).elementsEqual(unit.utf8) {
       minutes = minutes.dropLast(unit.count)
       break
     }

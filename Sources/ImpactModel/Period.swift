@@ -9,6 +9,21 @@ public struct Period: Sendable, Equatable {
   public let year: Int
   public let granularity: Granularity
 
+  /// The last day of the period as `yyyyMMdd`, to order periods of any granularity.
+  public var endOrdinal: Int {
+    let parts = text.split(separator: "-")
+    var month = 12
+    var day = 31
+    if granularity == .quarter, let quarter = Int(parts[1].dropFirst()) { month = quarter * 3 }
+    if granularity == .month || granularity == .day, let value = Int(parts[1]) { month = value }
+    if granularity == .day, let value = Int(parts[2]) {
+      day = value
+    } else {
+      day = Period.daysIn(month: month, year: year)
+    }
+    return year * 10000 + month * 100 + day
+  }
+
   /// Years outside this range are refused as typing mistakes.
   public static let years = 1900...2100
 

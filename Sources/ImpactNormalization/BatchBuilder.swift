@@ -194,7 +194,8 @@ public final class BatchBuilder: ObservationSink {
     let label = field == .value || field == .unit ? valueLabel.map { field == .unit ? $0 + " (unit)" : $0 } : nil
     batch.rejects.append(
       BatchReject(
-        line: raw.line, reason: reason, field: label ?? labels[field] ?? field.name, value: text(field), message: message,
+        line: raw.line, reason: reason, field: label ?? labels[field] ?? field.name, value: text(field),
+        message: message,
         partner: text(.partner), response: text(.response),
         indicator: indicator.map { catalog.indicators[$0].id } ?? text(.indicator)))
   }
@@ -223,7 +224,8 @@ public final class BatchBuilder: ObservationSink {
     guard let id = partnerID(partnerBytes) else { return }
     batch.replacements.append(
       BatchReplacement(
-        beforeRecord: batch.records.count, partner: id, replaced: batch.responses.intern(replacedBytes, tag: UInt32(id)),
+        beforeRecord: batch.records.count, partner: id,
+        replaced: batch.responses.intern(replacedBytes, tag: UInt32(id)),
         replacing: String(decoding: trim(replacing), as: UTF8.self), line: line))
   }
 
@@ -276,11 +278,8 @@ public final class BatchBuilder: ObservationSink {
     if let known = unknownIndicatorMessages[text] { return known }
     var message = "'\(text)' is not in the indicator catalog"
     let ids = catalog.indicators.map(\.id)
-    let distances = ids.map { editDistance($0, text) }
-    if let best = distances.indices.min(by: { distances[$0] < distances[$1] }),
-      distances[best] <= max(2, text.count / 6)
-    {
-      message += "; did you mean \(ids[best])?"
+    if let best = catalog.closestID(to: text) {
+      message += "; did you mean \(best)?"
     } else {
       message += "; use one of its ids, such as \(ids.prefix(3).joined(separator: ", "))"
     }
@@ -333,21 +332,4 @@ private func isWithinCharacterLimit(_ bytes: UnsafeRawBufferPointer, _ limit: In
   var count = 0
   for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
   return count <= limit
-}
-
-/// Levenshtein distance, for "did you mean" hints on the reject path only.
-func editDistance(_ a: String, _ b: String) -> Int {
-  let a = Array(a.utf8)
-  let b = Array(b.utf8)
-  if a.isEmpty { return b.count }
-  var previous = Array(0...b.count)
-  var current = [Int](repeating: 0, count: b.count + 1)
-  for i in 1...a.count {
-    current[0] = i
-    for j in stride(from: 1, through: b.count, by: 1) {
-      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-    }
-    swap(&previous, &current)
-  }
-  return previous[b.count]
 }

@@ -68,7 +68,8 @@ public final class RecordMapper: RecordSink {
     // One record stands for one observation per mapping: each is counted and rejected.
     for mapping in source.indicators {
       builder.batch.rejects.append(
-        BatchReject(line: line, reason: reason, field: field, value: raw, message: message, indicator: mapping.indicator))
+        BatchReject(
+          line: line, reason: reason, field: field, value: raw, message: message, indicator: mapping.indicator))
     }
   }
 
@@ -94,7 +95,10 @@ public final class RecordMapper: RecordSink {
       switch convertPeriod(period) {
       case .success(let text): periodText = text
       case .failure(let error):
-        recordProblem = (.invalidPeriod, Self.label(source.period.field, "period"), String(decoding: period, as: UTF8.self), error.message)
+        recordProblem = (
+          .invalidPeriod, Self.label(source.period.field, "period"), String(decoding: period, as: UTF8.self),
+          error.message
+        )
       }
     }
     var territoryText: [UInt8]?
@@ -113,7 +117,9 @@ public final class RecordMapper: RecordSink {
     if let replaces = source.replaces, let replaced = bytes(replaces), let partner, let response {
       partner.withUnsafeBytes { p in
         response.withUnsafeBytes { r in
-          replaced.withUnsafeBytes { d in builder.noteReplacement(partner: p, replacing: r, replaced: d, line: record.line) }
+          replaced.withUnsafeBytes { d in
+            builder.noteReplacement(partner: p, replacing: r, replaced: d, line: record.line)
+          }
         }
       }
     }
@@ -219,7 +225,9 @@ public final class RecordMapper: RecordSink {
           // `3/5` on a catalog scale topping at 5 is 3; on a 0–1 ratio, 0.6.
           let top = builder.catalog.index(of: mapping.indicator).flatMap { builder.catalog.indicators[$0].maximum }
           value = Quantity(
-            micros: Int64(Quantity.divideRounded(Int128(value.micros) * Int128((top ?? Quantity(units: 1)).micros), by: Int128(outOf.micros))))
+            micros: Int64(
+              Quantity.divideRounded(
+                Int128(value.micros) * Int128((top ?? Quantity(units: 1)).micros), by: Int128(outOf.micros))))
         }
       }
     }
@@ -233,7 +241,8 @@ public final class RecordMapper: RecordSink {
         value = Quantity(micros: low.micros + Int64(Quantity.divideRounded(shifted, by: span)))
       }
     }
-    if let scale = mapping.scale, let scaled = value.scaled(numerator: scale.numerator, denominator: scale.denominator) {
+    if let scale = mapping.scale, let scaled = value.scaled(numerator: scale.numerator, denominator: scale.denominator)
+    {
       value = scaled
     }
     return .success((value, unit))
@@ -263,7 +272,11 @@ public final class RecordMapper: RecordSink {
         let parts = parsed.text.split(separator: "-")
         var position = CalendarPosition(year: parsed.year)
         if parts.count >= 2 {
-          if parts[1].hasPrefix("Q") { position.quarter = Int(parts[1].dropFirst()) } else { position.month = Int(parts[1]) }
+          if parts[1].hasPrefix("Q") {
+            position.quarter = Int(parts[1].dropFirst())
+          } else {
+            position.month = Int(parts[1])
+          }
         }
         if parts.count == 3 { position.day = Int(parts[2]) }
         return position.periodText(at: granularity).map { Array($0.utf8) }

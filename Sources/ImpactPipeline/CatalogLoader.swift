@@ -64,7 +64,7 @@ public enum CatalogLoader {
           aggregation = parsed
         } else {
           file.problem(
-            "invalid_aggregation", "'\(text)' is not an aggregation; use sum or mean", at: value("aggregation"),
+            "invalid_aggregation", "'\(text)' is not an aggregation; use sum, mean or last", at: value("aggregation"),
             key: "aggregation")
         }
       }

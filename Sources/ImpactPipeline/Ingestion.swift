@@ -44,9 +44,15 @@ public struct Ingestion {
     self.workers = max(1, workers)
   }
 
-  /// Ingests `files`; `onReject` sees every rejected and superseded observation in input
-  /// order. Only an error thrown by `onReject` (a report that cannot be written) stops it.
+  /// Ingests canonical `files` (see `run(inputs:onReject:)`).
   public func run(files: [String], onReject: (RejectEvent) throws -> Void) throws -> IngestionResult {
+    try run(inputs: files.map { Input(path: $0, source: nil) }, onReject: onReject)
+  }
+
+  /// Ingests `inputs`; `onReject` sees every rejected and superseded observation in input
+  /// order. Only an error thrown by `onReject` (a report that cannot be written) stops it.
+  public func run(inputs sources: [Input], onReject: (RejectEvent) throws -> Void) throws -> IngestionResult {
+    let files = sources.map(\.path)
     let ledger = Ledger(catalog: catalog)
     let sizes = files.map(Self.fileSize)
     ledger.reserve(records: sizes.reduce(0, +) / Self.bytesPerRecordEstimate)
@@ -59,7 +65,7 @@ public struct Ingestion {
     for _ in 0..<threads {
       Thread.detachNewThread {
         while let index = queue.claim() {
-          queue.deliver(index, Self.read(path: files[index], catalog: catalog, size: sizes[index]))
+          queue.deliver(index, Self.read(sources[index], catalog: catalog, size: sizes[index]))
         }
       }
     }
@@ -76,6 +82,7 @@ public struct Ingestion {
       do {
         for reject in batch.rejects {
           rejections[reject.reason, default: 0] += 1
+          report.rejections[reject.reason, default: 0] += 1
           try onReject(
             RejectEvent(
               file: files[index], line: reject.line, partner: reject.partner, response: reject.response,
@@ -136,8 +143,37 @@ public struct Ingestion {
   }
 
   /// Reads and normalizes one file; never throws (problems are in the report).
-  static func read(path: String, catalog: Catalog, size: Int) -> (NormalizedBatch, InputReport) {
+  /// Reads a file of a mapped source.
+  static func readMapped(path: String, source: SourceDefinition, builder: BatchBuilder) -> (
+    NormalizedBatch, InputReport
+  ) {
+    let mapper = RecordMapper(source: source, builder: builder, path: path)
+    guard let format = InputFormats.all.first(where: { $0.id == source.format }) else {
+      var report = InputReport(path: path, format: source.format, sha256: "", bytes: 0)
+      report.problem = "no input format '\(source.format)'"
+      return (builder.batch, report)
+    }
+    let outcome = format.read(path: path, options: source.options, fields: mapper.requestedFields, into: mapper)
+    var report = InputReport(path: path, format: format.id, sha256: outcome.sha256, bytes: outcome.byteCount)
+    report.source = source.name
+    report.warnings = outcome.warnings
+    report.detected = outcome.detected
+    report.unmapped = outcome.unmapped
+    if let problem = outcome.problem {
+      builder.rejectWholeFile(because: problem.description)
+      report.problem = problem.message
+      report.problemLine = problem.line
+      report.problemPath = problem.path
+    }
+    return (builder.batch, report)
+  }
+
+  static func read(_ input: Input, catalog: Catalog, size: Int) -> (NormalizedBatch, InputReport) {
+    let path = input.path
     let builder = BatchBuilder(catalog: catalog, expectedRecords: size / bytesPerRecordEstimate)
+    if let source = input.source {
+      return readMapped(path: path, source: source, builder: builder)
+    }
     var prefix = [UInt8](repeating: 0, count: 512)
     var got = 0
     if let handle = FileHandle(forReadingAtPath: path) {

@@ -10,6 +10,8 @@ public struct PipelineDefinition {
   public let catalog: Catalog
   public let outputDirectory: String
   public let inputs: [String]
+  /// Partner exports mapped onto the schema; files they claim are read with them.
+  public let sources: [SourceDefinition]
 
   /// Loads and checks the pipeline at `path` and its catalog, collecting every problem.
   public static func load(path: String) -> Result<PipelineDefinition, DefinitionError> {
@@ -17,7 +19,7 @@ public struct PipelineDefinition {
     guard let root = file.root, let members = file.mapping(root, "a pipeline") else {
       return .failure(DefinitionError(problems: file.problems))
     }
-    file.checkKeys(members, known: ["catalog", "output", "inputs"], in: "the pipeline")
+    file.checkKeys(members, known: ["catalog", "output", "inputs", "sources"], in: "the pipeline")
     func value(_ key: String) -> Node? { members.first { $0.key == key }?.value }
     var catalogPath = file.resolve("catalog.yml")
     if let text = file.string(value("catalog"), key: "catalog") { catalogPath = file.resolve(text) }
@@ -33,15 +35,21 @@ public struct PipelineDefinition {
         inputs.append(file.resolve(text))
       }
     }
-    var problems = file.problems
     var catalog: Catalog?
+    var catalogProblems: [Problem] = []
     switch CatalogLoader.load(path: catalogPath) {
     case .success(let loaded): catalog = loaded
-    case .failure(let error): problems += error.problems
+    case .failure(let error): catalogProblems = error.problems
     }
+    var sources: [SourceDefinition] = []
+    if let node = value("sources"), let catalog {
+      sources = SourceLoader(catalog: catalog).load(node, file: &file)
+    }
+    let problems = file.problems + catalogProblems
     guard problems.isEmpty, let catalog else { return .failure(DefinitionError(problems: problems)) }
     return .success(
       PipelineDefinition(
-        path: path, catalogPath: catalogPath, catalog: catalog, outputDirectory: output, inputs: inputs))
+        path: path, catalogPath: catalogPath, catalog: catalog, outputDirectory: output, inputs: inputs,
+        sources: sources))
   }
 }

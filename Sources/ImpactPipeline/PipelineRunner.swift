@@ -21,10 +21,10 @@ public struct PipelineRunner {
   /// The inputs to read: those given, else the pipeline's own.
   public func discover(_ paths: [String]) throws(UsageError) -> InputDiscovery {
     let chosen = paths.isEmpty ? pipeline.inputs : paths
-    guard !chosen.isEmpty else {
+    guard !chosen.isEmpty || !pipeline.sources.isEmpty else {
       throw UsageError(message: "no inputs: name files or folders, or list them under 'inputs' in \(pipeline.path)")
     }
-    return try InputDiscovery(paths: chosen)
+    return try InputDiscovery(paths: chosen, sources: pipeline.sources, includeSourceFiles: paths.isEmpty)
   }
 
   /// Ingests and publishes; returns the published run's result and folder.
@@ -40,7 +40,7 @@ public struct PipelineRunner {
       outputDirectory: outputDirectory ?? pipeline.outputDirectory, runID: RunFolder.makeRunID(at: started))
     do {
       let rejects = try RejectsCSVWriter(path: folder.path(of: "rejects.csv"))
-      let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(files: inputs.files) { event in
+      let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(inputs: inputs.inputs) { event in
         try rejects.write(
           file: event.file, line: event.line, partner: event.partner, response: event.response,
           indicator: event.indicator, field: event.field, value: event.value, reason: event.reason,
@@ -94,6 +94,6 @@ public struct PipelineRunner {
   /// Ingests without writing anything; `onReject` sees each rejected or superseded
   /// observation in input order.
   public func validate(inputs: InputDiscovery, onReject: (RejectEvent) -> Void) throws -> IngestionResult {
-    try Ingestion(catalog: pipeline.catalog, workers: workers).run(files: inputs.files) { onReject($0) }
+    try Ingestion(catalog: pipeline.catalog, workers: workers).run(inputs: inputs.inputs) { onReject($0) }
   }
 }

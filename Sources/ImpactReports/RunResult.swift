@@ -6,6 +6,8 @@ import ImpactModel
 public struct InputReport: Sendable {
   public var path: String
   public var format: String
+  /// The pipeline source that mapped the file; nil for the canonical format.
+  public var source: String?
   public var sha256: String
   public var bytes: Int
   public var read = 0
@@ -19,6 +21,10 @@ public struct InputReport: Sendable {
   public var warnings: [String] = []
   /// What the reader detected (encoding, delimiter, ...).
   public var detected: [String: String] = [:]
+  /// Columns or paths present in the file that the source does not map.
+  public var unmapped: [String] = []
+  /// Rejections of this file by reason.
+  public var rejections: [RejectReason: Int] = [:]
 
   public init(path: String, format: String, sha256: String, bytes: Int) {
     self.path = path

@@ -82,7 +82,8 @@ public struct ByteBuffer {
     reserve(digits + 1)
     base.storeBytes(of: UInt8(ascii: "."), toByteOffset: count, as: UInt8.self)
     for position in stride(from: digits, to: 0, by: -1) {
-      base.storeBytes(of: UInt8(truncatingIfNeeded: fraction % 10) &+ 48, toByteOffset: count + position, as: UInt8.self)
+      base.storeBytes(
+        of: UInt8(truncatingIfNeeded: fraction % 10) &+ 48, toByteOffset: count + position, as: UInt8.self)
       fraction /= 10
     }
     count += digits + 1

@@ -19,7 +19,8 @@ public struct CSVFormat: InputFormat {
   public func recognizes(prefix: UnsafeRawBufferPointer) -> Bool { false }
 
   public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
-    read(path: path, options: SourceOptions()) { (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
+    read(path: path, options: SourceOptions()) {
+      (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
       var rows = CSVRowMapper(path: path, sink: sink, windows1252: windows1252, delimiter: delimiter)
       try tokenizer.tokenize(file) { rows.handle($0) }
       outcome.warnings += rows.warnings

@@ -49,10 +49,17 @@ public struct SummaryJSONReport: Report {
 
   private func input(_ report: InputReport) -> JSONValue {
     var members: [(String, JSONValue)] = [
-      ("path", .string(report.path)), ("format", .string(report.format)), ("sha256", .string(report.sha256)),
+      ("path", .string(report.path)), ("format", .string(report.format)),
+      ("source", report.source.map { .string($0) } ?? .null), ("sha256", .string(report.sha256)),
       ("bytes", .integer(report.bytes)), ("read", .integer(report.read)), ("accepted", .integer(report.accepted)),
       ("rejected", .integer(report.rejected)), ("superseded", .integer(report.superseded)),
     ]
+    // The share of observations read that were rejected, and why, most frequent first.
+    let rate =
+      report.read == 0 ? 0 : Quantity.divideRounded(Int128(report.rejected) * 1_000_000, by: Int128(report.read))
+    members.append(("reject_rate", .number(Quantity.format(micros: rate))))
+    let top = report.rejections.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
+    members.append(("top_reasons", .object(top.map { ($0.key.code, .integer($0.value)) })))
     if let problem = report.problem {
       var detail: [(String, JSONValue)] = [("message", .string(problem))]
       if report.problemLine > 0 { detail.append(("line", .integer(report.problemLine))) }
@@ -61,6 +68,7 @@ public struct SummaryJSONReport: Report {
     }
     members.append(
       ("detected", .object(report.detected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+    members.append(("unmapped", .array(report.unmapped.map { .string($0) })))
     members.append(("warnings", .array(report.warnings.map { .string($0) })))
     return .object(members)
   }
