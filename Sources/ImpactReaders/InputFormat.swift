@@ -19,6 +19,8 @@ public protocol InputFormat: Sendable {
   /// record. A required field the file lacks is a problem for the whole file (drift), but
   /// its records are still delivered so that each is counted.
   func read(path: String, options: SourceOptions, fields: [RequestedField], into sink: RecordSink) -> ReadOutcome
+  /// Looks at a file to help write a source for it.
+  func inspect(path: String) -> FileStructure
 }
 
 /// What reading one file produced besides its observations.
@@ -35,6 +37,8 @@ public struct ReadOutcome: Sendable {
   /// Columns or paths the file has that no mapping reads, so that a changed export is
   /// noticed rather than half-read.
   public var unmapped: [String] = []
+  /// CSV: the header's column names.
+  public var columns: [String] = []
 
   public init() {}
 }
@@ -59,4 +63,34 @@ public struct FileProblem: Error, Sendable, Equatable, CustomStringConvertible {
     if !path.isEmpty { text += " (at \(path))" }
     return text
   }
+}
+
+/// What `impact inspect` learns about a file: what was detected, and its fields with a
+/// few sample values, so that an analyst can write a source for it.
+public struct FileStructure: Sendable {
+  public struct Field: Sendable {
+    /// A CSV column name, or an XML path relative to the record element.
+    public var name: String
+    /// How many records have a value there.
+    public var filled: Int
+    public var samples: [String]
+
+    public init(name: String, filled: Int = 0, samples: [String] = []) {
+      self.name = name
+      self.filled = filled
+      self.samples = samples
+    }
+  }
+
+  public var format: String
+  public var detected: [String: String] = [:]
+  public var records = 0
+  public var fields: [Field] = []
+  /// CSV: the line holding the header.
+  public var headerRow: Int?
+  /// XML: the element that looks like one record.
+  public var recordPath: String?
+  public var problem: FileProblem?
+
+  public init(format: String) { self.format = format }
 }

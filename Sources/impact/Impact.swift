@@ -17,7 +17,7 @@ struct Impact: ParsableCommand {
         2  usage or configuration error (bad option, missing input, invalid pipeline or catalog)
       """,
     version: ImpactVersion.current,
-    subcommands: [RunCommand.self, ValidateCommand.self]
+    subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self]
   )
 
   /// Maps errors to the documented exit codes (ArgumentParser would use 64 for usage).
@@ -150,5 +150,23 @@ struct ValidateCommand: ParsableCommand {
         "\(discovery.files.count) input(s): read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)\n"
           .utf8))
     if counts.rejected > 0 { throw ExitCode(1) }
+  }
+}
+
+struct InspectCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "inspect",
+    abstract: "Show what was detected in a partner file and print a source block for a pipeline.",
+    discussion: "Encoding, delimiter, header line, record element and paths for XML, a few values of each field."
+  )
+
+  @OptionGroup var options: PipelineOptions
+
+  @Argument(help: "The file to look at.")
+  var file: String
+
+  func run() throws {
+    let runner = try options.load()
+    print(try Inspector(catalog: runner.pipeline.catalog).report(path: file), terminator: "")
   }
 }

@@ -38,6 +38,7 @@ public struct CSVFormat: InputFormat {
       try tokenizer.tokenize(file) { rows.handle($0) }
       if let problem = rows.driftProblem { outcome.problem = outcome.problem ?? problem }
       outcome.unmapped = rows.unmappedColumns
+      outcome.columns = rows.columnNames
       outcome.warnings += rows.warnings
       outcome.detected["rows"] = String(rows.dataRows)
     }

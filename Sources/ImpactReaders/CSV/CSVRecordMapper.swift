@@ -11,6 +11,7 @@ struct CSVRecordMapper {
 
   private(set) var warnings: [String] = []
   private(set) var unmappedColumns: [String] = []
+  private(set) var columnNames: [String] = []
   private(set) var driftProblem: FileProblem?
   private(set) var dataRows = 0
   private var recordsSeen = 0
@@ -68,6 +69,7 @@ struct CSVRecordMapper {
       names.append(String(decoding: bytes, as: UTF8.self))
     }
     columnCount = names.count
+    columnNames = names
     let keys = names.map(Self.key)
     var used = Set<Int>()
     var missing: [String] = []

@@ -58,7 +58,7 @@ public struct XMLFormat: InputFormat {
 
   /// Opens a libxml2 reader over the file with the safe options, runs `walk`, and folds
   /// libxml2's own error messages into the outcome.
-  private func read(path: String, walk: (xmlTextReaderPtr, inout ReadOutcome) -> FileProblem?) -> ReadOutcome {
+  func read(path: String, walk: (xmlTextReaderPtr, inout ReadOutcome) -> FileProblem?) -> ReadOutcome {
     LibXML.prepare()
     var outcome = ReadOutcome()
     let input: XMLInput

@@ -2,10 +2,12 @@ import ImpactModel
 import ImpactSupport
 
 /// `rejects.csv`, written as the run goes: every observation not accepted, with its file,
-/// line, field, value, reason code and a message saying how to fix it.
+/// line, field, value, reason code, a message saying what is wrong with this value, and
+/// what to do about it in French and English.
 public final class RejectsCSVWriter {
   public static let columns = [
     "source_file", "source_line", "partner_id", "response_id", "indicator", "field", "value", "reason", "message",
+    "hint_fr", "hint_en",
   ]
 
   private let csv: CSVWriter
@@ -28,6 +30,8 @@ public final class RejectsCSVWriter {
     csv.text(value)
     csv.text(reason.code)
     csv.text(message)
+    csv.text(reason.hintFrench)
+    csv.text(reason.hintEnglish)
     try csv.endRow()
   }
 
