@@ -1,6 +1,8 @@
 import Foundation
 import ImpactAggregation
 import ImpactModel
+import ImpactNormalization
+import ImpactReaders
 import ImpactReports
 
 /// The version written into every summary.
@@ -91,9 +93,44 @@ public struct PipelineRunner {
     }
   }
 
+  /// The definition checks that need the inputs: a mapped column or path that none of a
+  /// source's files has is a mistake in the pipeline, not in the files. Every problem is
+  /// collected.
+  public func checkSources(inputs: InputDiscovery) -> [Problem] {
+    var problems: [Problem] = []
+    for source in pipeline.sources {
+      let files = inputs.inputs.filter { $0.source?.name == source.name }.map(\.path)
+      guard !files.isEmpty, let format = InputFormats.all.first(where: { $0.id == source.format }) else { continue }
+      let mapper = RecordMapper(source: source, builder: BatchBuilder(catalog: pipeline.catalog), path: files[0])
+      var missingEverywhere = Set(mapper.requestedFields.filter(\.required).map(\.reference))
+      for file in files where !missingEverywhere.isEmpty {
+        let outcome = format.read(
+          path: file, options: source.options, fields: mapper.requestedFields, into: DiscardingRecordSink())
+        if outcome.problem != nil && outcome.missingFields.isEmpty && outcome.columns.isEmpty {
+          continue  // unreadable: reported with the inputs
+        }
+        missingEverywhere.formIntersection(outcome.missingFields)
+      }
+      for reference in mapper.requestedFields.map(\.reference) where missingEverywhere.contains(reference) {
+        problems.append(
+          Problem(
+            code: "unknown_field",
+            message: "source '\(source.name)' maps \(reference), which none of its \(files.count) file(s) has",
+            position: SourcePosition(file: pipeline.path, line: 0, field: reference.label)))
+      }
+    }
+    return problems
+  }
+
   /// Ingests without writing anything; `onReject` sees each rejected or superseded
   /// observation in input order.
   public func validate(inputs: InputDiscovery, onReject: (RejectEvent) -> Void) throws -> IngestionResult {
     try Ingestion(catalog: pipeline.catalog, workers: workers).run(inputs: inputs.inputs) { onReject($0) }
   }
+}
+
+/// A record sink that keeps nothing, for probing files.
+final class DiscardingRecordSink: RecordSink {
+  func record(_ record: RecordValues) {}
+  func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {}
 }

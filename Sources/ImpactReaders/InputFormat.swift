@@ -37,6 +37,8 @@ public struct ReadOutcome: Sendable {
   /// Columns or paths the file has that no mapping reads, so that a changed export is
   /// noticed rather than half-read.
   public var unmapped: [String] = []
+  /// Required fields of a mapped source that the file lacks (drift).
+  public var missingFields: [FieldReference] = []
   /// CSV: the header's column names.
   public var columns: [String] = []
 

@@ -137,6 +137,11 @@ struct ValidateCommand: ParsableCommand {
   func run() throws {
     let runner = try options.load()
     let discovery = try runner.discover(inputs)
+    for pattern in discovery.emptyPatterns {
+      FileHandle.standardError.write(Data("impact: warning: no file matches \(pattern)\n".utf8))
+    }
+    let problems = runner.checkSources(inputs: discovery)
+    if !problems.isEmpty { throw DefinitionError(problems: problems) }
     let result = try runner.validate(inputs: discovery) { event in
       guard event.reason != .superseded || showSuperseded else { return }
       print("\(event.file):\(event.line): \(event.reason.code): \(event.message)")

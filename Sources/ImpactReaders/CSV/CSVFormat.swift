@@ -39,6 +39,7 @@ public struct CSVFormat: InputFormat {
       if let problem = rows.driftProblem { outcome.problem = outcome.problem ?? problem }
       outcome.unmapped = rows.unmappedColumns
       outcome.columns = rows.columnNames
+      outcome.missingFields = rows.missingFields
       outcome.warnings += rows.warnings
       outcome.detected["rows"] = String(rows.dataRows)
     }

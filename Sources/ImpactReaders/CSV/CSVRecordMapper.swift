@@ -13,6 +13,7 @@ struct CSVRecordMapper {
   private(set) var unmappedColumns: [String] = []
   private(set) var columnNames: [String] = []
   private(set) var driftProblem: FileProblem?
+  private(set) var missingFields: [FieldReference] = []
   private(set) var dataRows = 0
   private var recordsSeen = 0
   private var columnCount: Int?
@@ -76,7 +77,10 @@ struct CSVRecordMapper {
     columns = fields.map { field in
       guard case .column(let name) = field.reference else { return -1 }
       guard let index = keys.firstIndex(of: Self.key(name)) else {
-        if field.required { missing.append(name) }
+        if field.required {
+          missing.append(name)
+          missingFields.append(field.reference)
+        }
         return -1
       }
       used.insert(index)

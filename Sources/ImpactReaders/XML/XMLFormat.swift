@@ -51,6 +51,7 @@ public struct XMLFormat: InputFormat {
         stream: XMLNodeStream(reader: reader), recordPath: options.recordPath, fields: fields, sink: sink)
       let problem = walker.run()
       outcome.unmapped = walker.unmappedPaths
+      outcome.missingFields = walker.missingFields
       outcome.detected["records"] = String(walker.recordCount)
       return problem ?? walker.driftProblem
     }

@@ -13,6 +13,7 @@ struct XMLRecordWalker {
   private(set) var recordCount = 0
   private(set) var unmappedPaths: [String] = []
   private(set) var driftProblem: FileProblem?
+  private(set) var missingFields: [FieldReference] = []
 
   private let recordSegments: [String]
   /// Per requested field: its path split into segments, whether it is absolute, and the
@@ -92,6 +93,7 @@ struct XMLRecordWalker {
       return FileProblem(message: "no element matches the record path /\(recordSegments.joined(separator: "/"))")
     }
     let missing = fields.indices.filter { fields[$0].required && !seen[$0] }
+    missingFields = missing.map { fields[$0].reference }
     if !missing.isEmpty {
       driftProblem = FileProblem(
         message:
