@@ -55,7 +55,7 @@ struct Impact: ParsableCommand {
 /// Options shared by the commands that read a pipeline.
 struct PipelineOptions: ParsableArguments {
   @Option(name: .long, help: ArgumentHelp("The pipeline definition (YAML).", valueName: "file"))
-  var pipeline = "pipelines/default.yml"
+  var pipeline = "pipelines/alliance.yml"
 
   @Option(name: .long, help: "Worker threads reading files (default: one per core).")
   var workers: Int?

@@ -40,7 +40,9 @@ import Testing
 
   @Test func runsTheSamplesAndPublishesLatest() throws {
     let output = TemporaryDirectory()
-    let outcome = try impact(["run", "--output", output.path, "samples"])
+    let outcome = try impact([
+      "run", "--pipeline", "pipelines/canonical.yml", "--output", output.path, "samples/canonical",
+    ])
     #expect(outcome.status == 0, "\(outcome.standardError)")
     #expect(outcome.standardOutput.contains("read 160, accepted 140, rejected 14, superseded 6"))
     for name in ["summary.json", "aggregates.csv", "records.csv", "rejects.csv"] {
@@ -49,31 +51,34 @@ import Testing
   }
 
   @Test func validatePrintsRejectsAsFileLineReasonMessage() throws {
-    let outcome = try impact(["validate", "samples"])
+    let outcome = try impact(["validate", "--pipeline", "pipelines/canonical.yml", "samples/canonical"])
     #expect(outcome.status == 1)
     let lines = outcome.standardOutput.split(separator: "\n")
     #expect(lines.count == 14)
-    #expect(lines.contains { $0.hasPrefix("samples/crea-sol-2023.csv:12: unknown_indicator: ") })
+    #expect(lines.contains { $0.hasPrefix("samples/canonical/crea-sol-2023.csv:12: unknown_indicator: ") })
     #expect(outcome.standardError.contains("rejected 14"))
-    let withSuperseded = try impact(["validate", "--show-superseded", "samples"])
+    let withSuperseded = try impact([
+      "validate", "--pipeline", "pipelines/canonical.yml", "--show-superseded", "samples/canonical",
+    ])
     #expect(withSuperseded.standardOutput.split(separator: "\n").count == 20)
   }
 
   @Test func validateExitsZeroOnCleanInput() throws {
     let folder = TemporaryDirectory()
     let path = folder.write("ok.csv", canonicalHeader + "a,r1,2023,33,social.volunteers,1,\n")
-    let outcome = try impact(["validate", path])
+    let outcome = try impact(["validate", "--pipeline", "pipelines/canonical.yml", path])
     #expect(outcome.status == 0, "\(outcome.standardOutput)")
   }
 
   @Test func usageAndConfigurationErrorsExitTwo() throws {
-    #expect(try impact(["run", "--output", "/tmp/x", "no-such-folder"]).status == 2)
+    #expect(
+      try impact(["run", "--pipeline", "pipelines/canonical.yml", "--output", "/tmp/x", "no-such-folder"]).status == 2)
     #expect(try impact(["run", "--no-such-option"]).status == 2)
     #expect(try impact(["frobnicate"]).status == 2)
     let folder = TemporaryDirectory()
     let pipeline = folder.write("p.yml", "catalog: bad.yml\nsurprise: 1\n")
     folder.write("bad.yml", "indicators:\n  - id: social.x\n    transition: nowhere\n  - id: BAD\n    unit: u\n")
-    let outcome = try impact(["validate", "--pipeline", pipeline, "samples"])
+    let outcome = try impact(["validate", "--pipeline", pipeline, "samples/canonical"])
     #expect(outcome.status == 2)
     // Every problem is listed, not only the first.
     #expect(outcome.standardError.contains("surprise"))
@@ -90,7 +95,9 @@ import Testing
   @Test func aRunThatCannotWriteExitsOneAndPublishesNothing() throws {
     let folder = TemporaryDirectory()
     let blocked = folder.write("output", "a file where the output folder should be")
-    let outcome = try impact(["run", "--output", blocked + "/runs", "samples"])
+    let outcome = try impact([
+      "run", "--pipeline", "pipelines/canonical.yml", "--output", blocked + "/runs", "samples/canonical",
+    ])
     #expect(outcome.status == 1)
     #expect(outcome.standardError.contains("nothing published"))
   }

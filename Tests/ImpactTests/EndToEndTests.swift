@@ -12,14 +12,14 @@ import Testing
   static let golden = repositoryRoot + "/Tests/ImpactTests/Golden"
 
   func loadPipeline() throws -> PipelineDefinition {
-    try PipelineDefinition.load(path: repositoryRoot + "/pipelines/default.yml").get()
+    try PipelineDefinition.load(path: repositoryRoot + "/pipelines/canonical.yml").get()
   }
 
   @Test func samplesMatchTheGoldenReports() throws {
     let output = TemporaryDirectory()
     let runner = PipelineRunner(pipeline: try loadPipeline())
     let (result, folder) = try runner.run(
-      inputs: try InputDiscovery(paths: [repositoryRoot + "/samples"]), outputDirectory: output.path)
+      inputs: try InputDiscovery(paths: [repositoryRoot + "/samples/canonical"]), outputDirectory: output.path)
     #expect(result.counts.read == 160)
     #expect(result.counts.accepted == 140)
     #expect(result.counts.rejected == 14)
@@ -41,7 +41,7 @@ import Testing
     let output = TemporaryDirectory()
     let runner = PipelineRunner(pipeline: try loadPipeline())
     let (result, folder) = try runner.run(
-      inputs: try InputDiscovery(paths: [repositoryRoot + "/samples"]), outputDirectory: output.path)
+      inputs: try InputDiscovery(paths: [repositoryRoot + "/samples/canonical"]), outputDirectory: output.path)
     let data = try Data(contentsOf: URL(fileURLWithPath: folder.latestPath + "/summary.json"))
     let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     let counts = try #require(json["counts"] as? [String: Int])
@@ -69,7 +69,7 @@ import Testing
   @Test func aFailedRunPublishesNothing() throws {
     let output = TemporaryDirectory()
     let runner = PipelineRunner(pipeline: try loadPipeline())
-    let inputs = try InputDiscovery(paths: [repositoryRoot + "/samples"])
+    let inputs = try InputDiscovery(paths: [repositoryRoot + "/samples/canonical"])
     let (_, first) = try runner.run(inputs: inputs, outputDirectory: output.path)
     let before = try FileManager.default.destinationOfSymbolicLink(atPath: first.latestPath)
     // An output folder whose `latest` is a real folder, which rename cannot replace: the

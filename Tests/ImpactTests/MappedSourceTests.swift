@@ -1,0 +1,298 @@
+import Foundation
+import ImpactModel
+import ImpactPipeline
+import Testing
+
+/// Partner exports read through pipeline sources.
+@Suite struct MappedSourceTests {
+  let folder = TemporaryDirectory()
+
+  func pipeline(_ sources: String) throws -> PipelineDefinition {
+    let path = folder.write(
+      "pipeline.yml", "catalog: \(repositoryRoot)/pipelines/catalog.yml\noutput: out\nsources:\n" + sources)
+    return try PipelineDefinition.load(path: path).get()
+  }
+
+  func ingest(_ definition: PipelineDefinition) throws -> (IngestionResult, [RejectEvent], InputDiscovery) {
+    let runner = PipelineRunner(pipeline: definition)
+    let inputs = try runner.discover([])
+    var events: [RejectEvent] = []
+    let result = try runner.validate(inputs: inputs) { events.append($0) }
+    return (result, events, inputs)
+  }
+
+  func accepted(_ result: IngestionResult) -> [String: Quantity] {
+    var values: [String: Quantity] = [:]
+    let ledger = result.ledger
+    for record in ledger.records where !record.superseded {
+      let key = "\(ledger.responses.string(of: record.response))/\(ledger.catalog.indicators[Int(record.indicator)].id)"
+      values[key] = record.value
+    }
+    return values
+  }
+
+  @Test func mapsAFrenchExcelExportWideToLong() throws {
+    var bytes = Array("Export ateliers - g".utf8) + [0xE9, 0x6E, 0xE9, 0x72, 0xE9] + Array(" le 03/04/2024\r\n".utf8)
+    bytes += Array("N".utf8) + [0xB0] + Array(" atelier;Date;Code postal;Nb participants;Dur".utf8) + [0xE9]
+    bytes += Array("e;Autonomie;Satisfaction;Montant\r\n".utf8)
+    bytes +=
+      Array("A1;14/03/2024;20000;12;1h30;Oui;Tout ".utf8) + [0xE0] + Array(" fait d'accord;1 234,50 ".utf8) + [
+        0x80, 0x0D, 0x0A,
+      ]
+    bytes += Array("A2;31/02/2024;75011;8;60;Non;3/5;12\r\n".utf8)
+    bytes += Array("A3;15/03/2024;99999;5;45min;Oui;2;8\r\n".utf8)
+    bytes += Array("A4;16/03/2024;97400;douze;0-30;Peut-".utf8) + [0xEA] + Array("tre;4;9\r\n".utf8)
+    folder.write("ateliers/export-1.csv", bytes: bytes)
+    let definition = try pipeline(
+      """
+        - name: ateliers
+          files: ["ateliers/*.csv"]
+          format: csv
+          csv: {encoding: windows-1252, delimiter: ";", decimal: ",", header_row: 2}
+          partner: {value: emmaus-connect}
+          response: {column: "N° atelier"}
+          period: {column: Date, format: dd/MM/yyyy, granularity: month}
+          territory: {column: Code postal, kind: postal_code}
+          indicators:
+            - {column: Nb participants, indicator: digital_inclusion.people_trained}
+            - {column: "Durée", indicator: digital_inclusion.mediation_hours, parse: duration}
+            - {column: Autonomie, indicator: digital_inclusion.autonomy_gain, values: {Oui: 1, Non: 0}}
+            - {column: Satisfaction, indicator: social.satisfaction, values: {"Tout à fait d’accord": 5}}
+            - {column: Montant, indicator: social.microcredit_amount}
+            - {constant: 1, indicator: social.beneficiaries}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    // 4 records × 6 mappings; A2 (no 31 February) and A3 (postal code 99999) reject all six.
+    #expect(result.counts.read == 24)
+    #expect(events.filter { $0.line == 4 }.map(\.reason) == Array(repeating: .invalidPeriod, count: 6))
+    #expect(events.filter { $0.line == 5 }.map(\.reason) == Array(repeating: .invalidTerritory, count: 6))
+    #expect(events.filter { $0.line == 6 }.map(\.reason) == [.invalidValue, .invalidValue])
+    #expect(events.first { $0.line == 6 }?.field == "Nb participants")
+    #expect(events.first { $0.line == 6 }?.value == "douze")
+    let values = accepted(result)
+    #expect(values["A1/digital_inclusion.people_trained"] == Quantity(units: 12))
+    #expect(values["A1/digital_inclusion.mediation_hours"] == Quantity(micros: 1_500_000))
+    #expect(values["A1/social.satisfaction"] == Quantity(units: 5))
+    #expect(values["A1/social.microcredit_amount"] == Quantity(micros: 1_234_500_000))
+    #expect(values["A1/social.beneficiaries"] == Quantity(units: 1))
+    #expect(values["A4/digital_inclusion.mediation_hours"] == Quantity(micros: 500_000))  // bucket 0-30: 30 min
+    #expect(result.counts.balances)
+    let territory = result.ledger.territories.map(\.code)
+    #expect(territory.contains("2A") && territory.contains("974"))
+    #expect(result.ledger.periods.map(\.text).contains("2024-03"))
+  }
+
+  @Test func odkEditsReplaceWholeSubmissionsAndDuplicatesCountOnce() throws {
+    func submission(_ id: String, satisfaction: String, nps: String, deprecated: String? = nil, orx: Bool = false)
+      -> String
+    {
+      let meta =
+        orx
+        ? "<orx:meta><orx:instanceID>\(id)</orx:instanceID>\(deprecated.map { "<orx:deprecatedID>\($0)</orx:deprecatedID>" } ?? "")</orx:meta>"
+        : "<meta><instanceID>\(id)</instanceID>\(deprecated.map { "<deprecatedID>\($0)</deprecatedID>" } ?? "")</meta>"
+      return """
+        <?xml version='1.0' encoding='UTF-8' ?>
+        <aXy3 xmlns:orx="http://openrosa.org/xforms" id="aXy3">
+          <start>2024-05-14T10:02:11.000+02:00</start>
+          <partenaire>restos-sud</partenaire><commune>13055</commune>
+          <groupe><q_satisfaction>\(satisfaction)</q_satisfaction><q_nps>\(nps)</q_nps></groupe>
+          \(meta)
+        </aXy3>
+        """
+    }
+    folder.write("kobo/a.xml", submission("uuid:1", satisfaction: "Plutôt d'accord", nps: "8"))
+    folder.write("kobo/b.xml", submission("uuid:2", satisfaction: "Tout à fait d'accord", nps: "10", orx: true))
+    folder.write("kobo/b-copy.xml", submission("uuid:2", satisfaction: "Tout à fait d'accord", nps: "10", orx: true))
+    // The edit of uuid:1 sorts before it: an edit replaces the earlier submission whatever the order.
+    folder.write(
+      "kobo/0-edit.xml", submission("uuid:3", satisfaction: "Pas du tout d'accord", nps: "0", deprecated: "uuid:1"))
+    let definition = try pipeline(
+      """
+        - name: kobo
+          files: ["kobo/*.xml"]
+          format: xml
+          xml: {record: "/*"}
+          partner: {path: partenaire}
+          response: {path: "orx:meta/orx:instanceID"}
+          replaces: {path: meta/deprecatedID}
+          period: {path: start, format: iso, granularity: quarter}
+          territory: {path: commune}
+          indicators:
+            - {path: groupe/q_satisfaction, indicator: social.satisfaction, values: {"Pas du tout d'accord": 1, "Plutôt d'accord": 4, "Tout à fait d'accord": 5}}
+            - {path: groupe/q_nps, indicator: social.satisfaction, rescale: [0, 10]}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    #expect(result.counts.read == 8)
+    // Both mappings feed social.satisfaction, so within each submission the second replaces
+    // the first (3 files with a response of their own: 3); uuid:1's survivor is replaced by
+    // the edit (1), and the later copy of uuid:2 replaces the first one's survivor (1), plus
+    // its own first mapping (1): 6 superseded, one observation per response left.
+    #expect(result.counts.superseded == 6)
+    #expect(result.counts.accepted == 2)
+    #expect(events.filter { $0.response == "uuid:1" }.allSatisfy { $0.message.contains("edited submission uuid:3") })
+    #expect(events.allSatisfy { $0.reason == .superseded })
+    let ledger = result.ledger
+    let byResponse = Dictionary(grouping: ledger.records.filter { !$0.superseded }) {
+      ledger.responses.string(of: $0.response)
+    }
+    #expect(byResponse.keys.sorted() == ["uuid:2", "uuid:3"])
+    // Same key twice in uuid:3 (both map to social.satisfaction): the later mapping wins.
+    #expect(byResponse["uuid:3"]?.map(\.value) == [Quantity(units: 1)])
+    #expect(byResponse["uuid:2"]?.map(\.value) == [Quantity(units: 5)])
+    #expect(ledger.periods.map(\.text) == ["2024-Q2"])
+  }
+
+  @Test func readsNestedReportsWithAncestorAttributesAndDefaults() throws {
+    folder.write(
+      "federation/2024-T1.xml",
+      """
+      <rapport federation="federation-sud" trimestre="T1 2024">
+        <site code_insee="13055" association="restos-sud"><activite><benevoles>12</benevoles><dechets_kg>1 250</dechets_kg></activite></site>
+        <site code_insee="83137"><activite><benevoles>7</benevoles><dechets_kg>2,5</dechets_kg></activite></site>
+      </rapport>
+      """)
+    let definition = try pipeline(
+      """
+        - name: federation
+          files: ["federation/*.xml"]
+          format: xml
+          xml: {record: /rapport/site}
+          partner: {path: "@association", default: federation-sud}
+          response: {path: "@code_insee"}
+          period: {path: /rapport/@trimestre, format: quarter}
+          territory: {path: "@code_insee"}
+          indicators:
+            - {path: activite/benevoles, indicator: social.volunteers}
+            - {path: activite/dechets_kg, indicator: environmental.waste_diverted}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    #expect(events.isEmpty, "\(events.map(\.message))")
+    #expect(result.counts.accepted == 4)
+    let ledger = result.ledger
+    let partners = Set(ledger.records.map { ledger.partners.string(of: ledger.partner(ofResponse: $0.response)) })
+    #expect(partners == ["restos-sud", "federation-sud"])
+    #expect(ledger.periods.map(\.text) == ["2024-Q1"])
+    #expect(ledger.records.map(\.value).contains(Quantity(units: 1250)))
+  }
+
+  @Test func aChangedExportIsRefusedWholeAndUnmappedColumnsAreListed() throws {
+    folder.write("drift/good.csv", "id,date,cp,participants,remarque\nr1,2024-03-01,75011,4,ok\n")
+    folder.write("drift/renamed.csv", "id,date,cp,nb_participants\nr2,2024-03-01,75011,5\nr3,2024-03-02,75011,6\n")
+    let definition = try pipeline(
+      """
+        - name: drift
+          files: ["drift/*.csv"]
+          format: csv
+          partner: {value: tiers-lieux}
+          response: {column: id}
+          period: {column: date, format: yyyy-MM-dd}
+          territory: {column: cp, kind: postal_code}
+          indicators:
+            - {column: participants, indicator: digital_inclusion.people_trained}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    #expect(result.counts.accepted == 1)
+    #expect(events.map(\.reason) == [.malformedFile, .malformedFile])
+    let renamed = try #require(result.inputs.first { $0.path.hasSuffix("renamed.csv") })
+    #expect(renamed.problem?.contains("'participants'") == true)
+    #expect(renamed.unmapped == ["nb_participants"])
+    let good = try #require(result.inputs.first { $0.path.hasSuffix("good.csv") })
+    #expect(good.unmapped == ["remarque"])
+    #expect(good.source == "drift")
+  }
+
+  @Test func definitionChecksCollectEveryProblem() {
+    let path = folder.write(
+      "bad.yml",
+      """
+      catalog: \(repositoryRoot)/pipelines/catalog.yml
+      sources:
+        - name: one
+          files: ["x/*.csv"]
+          format: csv
+          csv: {encoding: latin-9, delimiter: "#"}
+          partner: {value: p}
+          response: {column: id}
+          period: {column: date, format: dd/yyyy}
+          territory: {column: cp, kind: zip}
+          indicators:
+            - {column: a, indicator: social.benificiaries}
+            - {column: b, indicator: social.volunteers, unit: litre}
+            - {column: c, indicator: social.volunteers, colour: red}
+            - {path: d, indicator: social.volunteers}
+        - name: one
+          files: ["y/*.xml"]
+          format: json
+          partner: {value: p}
+          response: {path: id}
+          period: {value: "2024"}
+          territory: {value: FR}
+          indicators: []
+      """)
+    guard case .failure(let error) = PipelineDefinition.load(path: path) else {
+      Issue.record("the definition loaded")
+      return
+    }
+    let text = error.description
+    for expected in [
+      "latin-9", "'#'", "dd/yyyy", "zip", "did you mean social.beneficiaries", "litre", "colour",
+      "'column', not 'path'",
+      "two sources are named 'one'", "json", "a list of 'indicators'",
+    ] {
+      #expect(text.contains(expected), "missing: \(expected)")
+    }
+    #expect(error.problems.allSatisfy { $0.position.line > 0 })
+  }
+
+  @Test func aMappedColumnThatNoFileHasIsADefinitionProblem() throws {
+    folder.write("p/a.csv", "id,date,cp,n\nr1,2024-03-01,75011,4\n")
+    let definition = try pipeline(
+      """
+        - name: p
+          files: ["p/*.csv"]
+          format: csv
+          partner: {value: p}
+          response: {column: id}
+          period: {column: date, format: yyyy-MM-dd}
+          territory: {column: code_postal, kind: postal_code}
+          indicators:
+            - {column: n, indicator: social.volunteers}
+
+      """)
+    let runner = PipelineRunner(pipeline: definition)
+    let problems = runner.checkSources(inputs: try runner.discover([]))
+    #expect(problems.map(\.position.field) == ["code_postal"])
+  }
+
+  @Test func stocksTakeEachSeriesLatestLevel() throws {
+    // Advisors in post: a level, not a flow. Two sites of one partner, reported each quarter.
+    folder.write(
+      "stocks.csv",
+      canonicalHeader + """
+        p,r1,2024-Q1,75056,digital_inclusion.advisors,3,
+        p,r2,2024-Q2,75056,digital_inclusion.advisors,4,
+        p,r3,2024-Q1,69123,digital_inclusion.advisors,2,
+        q,r1,2023-Q4,33063,digital_inclusion.advisors,5,
+        p,r4,2024-Q1,75056,digital_inclusion.advisors,9,
+
+        """)
+    let output = TemporaryDirectory()
+    let definition = try PipelineDefinition.load(path: repositoryRoot + "/pipelines/canonical.yml").get()
+    let (result, _) = try PipelineRunner(pipeline: definition).run(
+      inputs: try InputDiscovery(paths: [folder.path + "/stocks.csv"]), outputDirectory: output.path)
+    let index = try #require(result.ledger.catalog.index(of: "digital_inclusion.advisors"))
+    let rows = result.rows.filter { $0.indicator == index }
+    // Latest per (partner, territory): p@75056 Q2 → 4 (the later-read Q1 does not win), p@69123 → 2, q → 5.
+    let overall = try #require(rows.first { $0.grouping == .indicator })
+    #expect(overall.statistics.sum == Int128(11_000_000))
+    #expect(overall.statistics.observations == 5)
+    #expect(overall.statistics.meanMicros == Quantity.divideRounded(11_000_000, by: 3))
+    let byYear = rows.filter { $0.grouping == .indicatorYear }.map { ($0.year!, $0.statistics.sum) }
+    #expect(byYear.map(\.0) == [2023, 2024])
+    #expect(byYear.map(\.1) == [Int128(5_000_000), Int128(6_000_000)])
+  }
+}
