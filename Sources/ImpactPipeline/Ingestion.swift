@@ -70,11 +70,19 @@ public struct Ingestion {
       }
     }
     var failure: Error?
+    var firstWithDigest: [String: String] = [:]
     for index in files.indices {
       let (batch, input) = queue.take(index)
       guard failure == nil else { continue }
       let file = ledger.addFile(files[index])
       var report = input
+      if !report.sha256.isEmpty {
+        if let earlier = firstWithDigest[report.sha256] {
+          report.warnings.append("same content as \(earlier): its observations replace that file's")
+        } else {
+          firstWithDigest[report.sha256] = files[index]
+        }
+      }
       report.read = batch.readCount
       report.rejected = batch.rejects.count
       counts.read += batch.readCount
