@@ -79,6 +79,16 @@ struct SourceLoader {
       } else {
         file.problem("missing_key", "\(context) needs a list of 'indicators' to map", at: entry, key: "indicators")
       }
+      var mapped: [String: Int] = [:]
+      for mapping in indicators {
+        mapped[mapping.indicator, default: 0] += 1
+        if mapped[mapping.indicator] == 2 {
+          file.problem(
+            "duplicate_indicator",
+            "\(context) maps \(mapping.indicator) twice: in a record, the second would replace the first (same key); map it once",
+            at: value("indicators"), key: "indicators")
+        }
+      }
       if let partner, let response, let period, let territory {
         sources.append(
           SourceDefinition(
