@@ -26,7 +26,12 @@ public struct PipelineRunner {
     guard !chosen.isEmpty || !pipeline.sources.isEmpty else {
       throw UsageError(message: "no inputs: name files or folders, or list them under 'inputs' in \(pipeline.path)")
     }
-    return try InputDiscovery(paths: chosen, sources: pipeline.sources, includeSourceFiles: paths.isEmpty)
+    let discovery = try InputDiscovery(paths: chosen, sources: pipeline.sources, includeSourceFiles: paths.isEmpty)
+    guard !discovery.inputs.isEmpty else {
+      let skipped = discovery.skipped.isEmpty ? "" : " (skipped: \(discovery.skipped.joined(separator: ", ")))"
+      throw UsageError(message: "no input file to read in \(chosen.joined(separator: ", "))\(skipped)")
+    }
+    return discovery
   }
 
   /// Ingests and publishes; returns the published run's result and folder.

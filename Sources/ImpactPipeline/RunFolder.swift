@@ -26,7 +26,9 @@ public struct RunFolder {
       try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
       try FileManager.default.createDirectory(atPath: workingPath, withIntermediateDirectories: false)
     } catch {
-      throw RunError(message: "cannot create the run folder in \(outputDirectory): \(error.localizedDescription)")
+      let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? "\(error)"
+      throw RunError(
+        message: "cannot create the run folder in \(outputDirectory): check that the folder can be created and written (\(reason))")
     }
   }
 

@@ -75,10 +75,16 @@ struct YAMLFile {
   }
 
   /// The path of `relative` resolved against this file's folder.
+  /// Relative paths stay relative to the current folder (as reports show them), without
+  /// `..` detours: `pipelines/../samples` is `samples`.
   func resolve(_ relative: String) -> String {
-    if relative.hasPrefix("/") { return relative }
+    if relative.hasPrefix("/") { return (relative as NSString).standardizingPath }
     let folder = (path as NSString).deletingLastPathComponent
     let joined = folder.isEmpty ? relative : folder + "/" + relative
-    return (joined as NSString).standardizingPath
+    let current = FileManager.default.currentDirectoryPath
+    let absolute = URL(fileURLWithPath: joined, relativeTo: URL(fileURLWithPath: current + "/")).standardizedFileURL.path
+    if absolute == current { return "." }
+    if absolute.hasPrefix(current + "/"), !path.hasPrefix("/") { return String(absolute.dropFirst(current.count + 1)) }
+    return absolute
   }
 }

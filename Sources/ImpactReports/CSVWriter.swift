@@ -5,8 +5,8 @@ import ImpactSupport
 /// quoting where needed.
 ///
 /// Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
-/// `@`, TAB or CR) are prefixed with `'`; numbers are written as plain numbers, never
-/// quoted or neutralised.
+/// `@`, TAB or CR, and not a plain number) are prefixed with `'`; numbers are written as
+/// plain numbers, never quoted or neutralised.
 public final class CSVWriter {
   public let file: OutputFile
   private var row: [UInt8] = []
@@ -55,7 +55,7 @@ public final class CSVWriter {
 
   /// Appends one text cell, escaped, to a row being formatted in `buffer`.
   public static func appendText(_ bytes: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) {
-    if let first = bytes.first, !isFormulaStart(first) {
+    if !needsNeutralising(bytes) {
       var plain = true
       for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
         plain = false
@@ -71,6 +71,24 @@ public final class CSVWriter {
     escaped.withUnsafeBytes { buffer.append($0) }
   }
 
+  /// Whether a spreadsheet could run the text as a formula: it starts with `=`, `+`, `-`,
+  /// `@`, TAB or CR and is not a plain number (`-3`, `+33612345678`, `-1,5`), which no
+  /// spreadsheet runs and which stays joinable as written.
+  @inline(__always)
+  static func needsNeutralising(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let first = bytes.first, isFormulaStart(first) else { return false }
+    guard first == UInt8(ascii: "-") || first == UInt8(ascii: "+"), bytes.count > 1 else { return true }
+    var separators = 0
+    for byte in bytes.dropFirst() {
+      if byte == UInt8(ascii: ".") || byte == UInt8(ascii: ",") {
+        separators += 1
+      } else if byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") {
+        return true
+      }
+    }
+    return separators > 1
+  }
+
   @inline(__always)
   private static func isFormulaStart(_ byte: UInt8) -> Bool {
     byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")
@@ -83,7 +101,7 @@ public final class CSVWriter {
       needsQuotes = true
       break
     }
-    let neutralise = bytes.first.map(isFormulaStart) ?? false
+    let neutralise = needsNeutralising(bytes)
     if needsQuotes { row.append(UInt8(ascii: "\"")) }
     if neutralise { row.append(UInt8(ascii: "'")) }
     if needsQuotes {

@@ -28,7 +28,9 @@ struct Impact: ParsableCommand {
     } catch let error as UsageError {
       fail("impact: \(error.message)", code: 2)
     } catch let error as DefinitionError {
-      fail("impact: the pipeline definition has \(error.problems.count) problem(s):\n" + error.description, code: 2)
+      fail(
+        "impact: the pipeline, its catalog or its sources have \(error.problems.count) problem(s):\n" + error.description,
+        code: 2)
     } catch let error as RunError {
       fail("impact: run failed, nothing published: \(error.message)", code: 1)
     } catch let error as OutputFile.WriteError {
@@ -62,8 +64,10 @@ struct PipelineOptions: ParsableArguments {
 
   func load() throws -> PipelineRunner {
     guard FileManager.default.fileExists(atPath: pipeline) else {
-      throw UsageError(
-        message: "no pipeline at \(pipeline): run from the project folder or pass --pipeline FILE")
+      let hint =
+        pipeline == "pipelines/alliance.yml"
+        ? "run from the project folder, or pass --pipeline FILE" : "check the path given to --pipeline"
+      throw UsageError(message: "no pipeline file at \(pipeline): \(hint)")
     }
     switch PipelineDefinition.load(path: pipeline) {
     case .failure(let error): throw error
@@ -107,6 +111,7 @@ struct RunCommand: ParsableCommand {
       }
     }
     let discovery = try runner.discover(inputs)
+    warnAboutSkipped(discovery)
     let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output)
     let counts = result.counts
     print(
@@ -137,9 +142,7 @@ struct ValidateCommand: ParsableCommand {
   func run() throws {
     let runner = try options.load()
     let discovery = try runner.discover(inputs)
-    for pattern in discovery.emptyPatterns {
-      FileHandle.standardError.write(Data("impact: warning: no file matches \(pattern)\n".utf8))
-    }
+    warnAboutSkipped(discovery)
     let problems = runner.checkSources(inputs: discovery)
     if !problems.isEmpty { throw DefinitionError(problems: problems) }
     let result = try runner.validate(inputs: discovery) { event in
@@ -154,8 +157,16 @@ struct ValidateCommand: ParsableCommand {
       Data(
         "\(discovery.files.count) input(s): read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)\n"
           .utf8))
-    if counts.rejected > 0 { throw ExitCode(1) }
+    if counts.rejected > 0 || result.inputs.contains(where: { $0.problem != nil }) { throw ExitCode(1) }
   }
+}
+
+/// Tells on standard error which files were passed over, so that nothing is left out
+/// without a word.
+func warnAboutSkipped(_ discovery: InputDiscovery) {
+  var lines = discovery.skipped.map { "impact: skipped \($0): not a .csv, .tsv, .txt or .xml file, nor a source's" }
+  lines += discovery.emptyPatterns.map { "impact: warning: no file matches \($0)" }
+  if !lines.isEmpty { FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
 }
 
 struct InspectCommand: ParsableCommand {

@@ -92,11 +92,11 @@ import Testing
     #expect(result.labels[.value] == "Value")
   }
 
-  @Test func rejectsEveryRowWhenTheHeaderLacksAColumn() {
-    let text = "partner_id,response_id,period,territory,value\na,r1,2023,33,4\na,r2,2023,33,5\n"
+  @Test func refusesAFileWhoseHeaderLacksAColumnAndCountsItsRows() {
+    let text = "partner_id,response_id,period,value\na,r1,2023,4\na,r2,2023,5\n"
     let result = readFile(folder.write("nocolumn.csv", text))
-    #expect(result.reasons == [.missingField, .missingField])
-    #expect(result.batch.rejects.first?.field == "indicator")
+    #expect(result.reasons == [.malformedFile, .malformedFile])
+    #expect(result.outcome.problem?.message.contains("'territory', 'indicator'") == true)
   }
 
   @Test func readsAnEmptyFileAsNoObservation() {

@@ -120,17 +120,15 @@ import Testing
           territory: {path: commune}
           indicators:
             - {path: groupe/q_satisfaction, indicator: social.satisfaction, values: {"Pas du tout d'accord": 1, "Plutôt d'accord": 4, "Tout à fait d'accord": 5}}
-            - {path: groupe/q_nps, indicator: social.satisfaction, rescale: [0, 10]}
+            - {path: groupe/q_nps, indicator: digital_inclusion.autonomy_gain, rescale: [0, 10]}
 
       """)
     let (result, events, _) = try ingest(definition)
     #expect(result.counts.read == 8)
-    // Both mappings feed social.satisfaction, so within each submission the second replaces
-    // the first (3 files with a response of their own: 3); uuid:1's survivor is replaced by
-    // the edit (1), and the later copy of uuid:2 replaces the first one's survivor (1), plus
-    // its own first mapping (1): 6 superseded, one observation per response left.
-    #expect(result.counts.superseded == 6)
-    #expect(result.counts.accepted == 2)
+    // uuid:1's two observations are replaced by the edit, though the edit was read first;
+    // the copy of uuid:2 read last replaces the first one's two.
+    #expect(result.counts.superseded == 4)
+    #expect(result.counts.accepted == 4)
     #expect(events.filter { $0.response == "uuid:1" }.allSatisfy { $0.message.contains("edited submission uuid:3") })
     #expect(events.allSatisfy { $0.reason == .superseded })
     let ledger = result.ledger
@@ -138,9 +136,8 @@ import Testing
       ledger.responses.string(of: $0.response)
     }
     #expect(byResponse.keys.sorted() == ["uuid:2", "uuid:3"])
-    // Same key twice in uuid:3 (both map to social.satisfaction): the later mapping wins.
-    #expect(byResponse["uuid:3"]?.map(\.value) == [Quantity(units: 1)])
-    #expect(byResponse["uuid:2"]?.map(\.value) == [Quantity(units: 5)])
+    #expect(byResponse["uuid:3"]?.map(\.value) == [Quantity(units: 1), Quantity.zero])
+    #expect(byResponse["uuid:2"]?.map(\.value) == [Quantity(units: 5), Quantity(units: 1)])
     #expect(ledger.periods.map(\.text) == ["2024-Q2"])
   }
 

@@ -24,6 +24,7 @@ public struct CSVFormat: InputFormat {
       var rows = CSVRowMapper(path: path, sink: sink, windows1252: windows1252, delimiter: delimiter)
       try tokenizer.tokenize(file) { rows.handle($0) }
       outcome.warnings += rows.warnings
+      if let problem = rows.headerProblem { outcome.problem = outcome.problem ?? problem }
       if rows.blankRows > 0 { outcome.detected["blank_rows"] = String(rows.blankRows) }
       outcome.detected["rows"] = String(rows.dataRows)
     }
@@ -78,7 +79,7 @@ public struct CSVFormat: InputFormat {
       file.rewind()
       // A file with undecodable bytes is still read through, so that each of its rows is
       // counted and rejected with the file rather than lost.
-      if windows1252 { outcome.problem = outcome.problem ?? scan.undecodable }
+      outcome.problem = outcome.problem ?? scan.undecodable
       try parse(CSVTokenizer(delimiter: delimiter, skipPrefix: scan.bom), file, windows1252, delimiter, &outcome)
     } catch {
       outcome.problem = error
@@ -114,10 +115,14 @@ public struct CSVFormat: InputFormat {
       if result.head.count < 65536 { result.head += bytes.prefix(65536 - result.head.count) }
       if let nul = memchr(block, 0, got) {
         let offset = total + (UnsafeRawPointer(nul) - UnsafeRawPointer(block))
-        throw FileProblem(message: "a NUL byte at offset \(offset): this is not a text file")
+        if result.head.starts(with: [0xFF, 0xFE]) || result.head.starts(with: [0xFE, 0xFF]) {
+          throw FileProblem(
+            message: "this is a UTF-16 file (Excel's \"Unicode text\"): save it as \"CSV UTF-8\" instead", line: 1)
+        }
+        throw FileProblem(message: "a NUL byte at offset \(offset): this is not a text file (a spreadsheet? save it as CSV)")
       }
       validator.feed(bytes)
-      if !validator.isValid && firstUndefined == nil {
+      if validator.multibyteSequences == 0 && !validator.isValid && firstUndefined == nil {
         // Only files that are not UTF-8 pay for this look.
         if let index = bytes.firstIndex(where: { !Windows1252.isDefined($0) }) {
           firstUndefined = (total + index, bytes[index])
@@ -127,8 +132,18 @@ public struct CSVFormat: InputFormat {
     }
     outcome.sha256 = hash.hexDigest()
     outcome.byteCount = total
-    result.isUTF8 = validator.finish()
+    validator.finish()
     if result.head.starts(with: [0xEF, 0xBB, 0xBF]) { result.bom = 3 }
+    result.isUTF8 = validator.isValid || validator.multibyteSequences > 0
+    if !validator.isValid && validator.multibyteSequences > 0, let stray = validator.firstStray {
+      // UTF-8 with stray bytes: read as UTF-8 to count the rows, refuse the file.
+      let byte = String(validator.firstStrayByte, radix: 16, uppercase: true)
+      result.undecodable = FileProblem(
+        message:
+          "the file is UTF-8 but holds a byte that is not (0x\(byte)): it mixes two encodings; re-export all of it as UTF-8",
+        line: try lineNumber(ofOffset: stray, in: file))
+      return result
+    }
     if !result.isUTF8, let undefined = firstUndefined {
       let hex = String(undefined.byte, radix: 16, uppercase: true)
       result.undecodable = FileProblem(

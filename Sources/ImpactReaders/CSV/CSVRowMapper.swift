@@ -11,6 +11,8 @@ struct CSVRowMapper {
   private(set) var warnings: [String] = []
   private(set) var blankRows = 0
   private(set) var dataRows = 0
+  /// The header lacks a column of the schema: the file is not a canonical survey file.
+  private(set) var headerProblem: FileProblem?
   private var header: [String]?
   /// Column index of each schema field, -1 when the header lacks it.
   private var columns = [Int](repeating: -1, count: RawField.allCases.count)
@@ -108,7 +110,11 @@ struct CSVRowMapper {
     missingRequired = RawField.allCases.filter { $0 != .unit && columns[$0.rawValue] < 0 }
     if !ignored.isEmpty { warnings.append("ignored columns: " + ignored.joined(separator: ", ")) }
     if !missingRequired.isEmpty {
-      warnings.append("missing columns: " + missingRequired.map(\.name).joined(separator: ", "))
+      let missing = missingRequired.map { "'\($0.name)'" }.joined(separator: ", ")
+      headerProblem = FileProblem(
+        message:
+          "the header lacks \(missing): a canonical file names \(Self.expectedColumns) (found: \(names.joined(separator: ", "))); a partner export needs a source in the pipeline",
+        line: record.line)
     }
     sink.setFieldLabels(labels)
   }

@@ -1,17 +1,27 @@
-/// Checks that a byte stream is well-formed UTF-8, block by block.
+/// Checks a byte stream for UTF-8, block by block, counting well-formed multi-byte
+/// sequences and stray bytes, so that the encoding is decided over the whole file.
 ///
-/// Encoding is decided over the whole file, not a sample: a Windows-1252 byte on the
-/// last line still makes the file Windows-1252. Sequences may straddle blocks.
+/// No stray byte: UTF-8. Stray bytes and no multi-byte sequence: a single-byte encoding
+/// (Windows-1252). Both: a UTF-8 file with stray bytes, which no encoding reads right;
+/// decoding it as Windows-1252 would garble every accented character. Sequences may
+/// straddle blocks.
 struct UTF8Validator {
-  private(set) var isValid = true
+  private(set) var multibyteSequences = 0
+  private(set) var strayBytes = 0
+  /// The offset of the first stray byte, from the start of the stream.
+  private(set) var firstStray: Int?
+  private(set) var firstStrayByte: UInt8 = 0
+  private var offset = 0
   /// Continuation bytes still expected.
   private var pending = 0
   /// The allowed range of the next continuation byte (narrowed after E0, ED, F0, F4).
   private var low: UInt8 = 0x80
   private var high: UInt8 = 0xBF
 
+  var isValid: Bool { strayBytes == 0 }
+
   mutating func feed(_ bytes: UnsafeRawBufferPointer) {
-    guard isValid, let base = bytes.baseAddress else { return }
+    guard let base = bytes.baseAddress else { return }
     let count = bytes.count
     var i = 0
     while i < count {
@@ -23,17 +33,23 @@ struct UTF8Validator {
         if i >= count { break }
       }
       let byte = base.load(fromByteOffset: i, as: UInt8.self)
-      i += 1
       if pending > 0 {
-        guard byte >= low && byte <= high else {
-          isValid = false
-          return
+        if byte >= low && byte <= high {
+          pending -= 1
+          low = 0x80
+          high = 0xBF
+          if pending == 0 { multibyteSequences += 1 }
+          i += 1
+          continue
         }
-        pending -= 1
+        // A broken sequence: count it and read this byte afresh.
+        stray(at: i, byte: byte)
+        pending = 0
         low = 0x80
         high = 0xBF
         continue
       }
+      i += 1
       switch byte {
       case 0x00...0x7F: continue
       case 0xC2...0xDF: pending = 1
@@ -52,16 +68,27 @@ struct UTF8Validator {
         pending = 3
         high = 0x8F
       default:
-        isValid = false
-        return
+        stray(at: i - 1, byte: byte)
       }
     }
+    offset += count
   }
 
-  /// Whether the stream ended on a complete sequence.
-  mutating func finish() -> Bool {
-    if pending > 0 { isValid = false }
-    return isValid
+  private mutating func stray(at index: Int, byte: UInt8) {
+    if firstStray == nil {
+      firstStray = offset + index
+      firstStrayByte = byte
+    }
+    strayBytes += 1
+  }
+
+  /// Ends the stream; an unfinished sequence counts as a stray byte.
+  mutating func finish() {
+    if pending > 0 {
+      if firstStray == nil { firstStray = offset }
+      strayBytes += 1
+      pending = 0
+    }
   }
 }
 

@@ -75,7 +75,10 @@ struct XMLNodeStream {
     return Int(xmlGetLineNo(node))
   }
 
+  /// A problem at the current node's line, or the parser's when the node has none.
   func problem(_ message: String, path: String) -> FileProblem {
-    FileProblem(message: message, line: Int(xmlTextReaderGetParserLineNumber(reader)), path: path)
+    let nodeLine = line
+    return FileProblem(
+      message: message, line: nodeLine > 0 ? nodeLine : Int(xmlTextReaderGetParserLineNumber(reader)), path: path)
   }
 }

@@ -83,6 +83,8 @@ struct XMLSubmissionWalker {
     case (.submissions, "submission"): .submission
     case (.submission, "response"): .response
     case (.response, "value"): .value
+    // A value out of place is still an observation read: it is rejected for what it lacks.
+    case (.submissions, "value"), (.submission, "value"): .value
     default: .ignored
     }
   }
@@ -106,15 +108,27 @@ struct XMLSubmissionWalker {
       unit = values[1]
     case .ignored:
       let path = currentPath()
-      if ignoredPaths.count < 50 && ignoredPaths.insert(path).inserted {
-        warnings.append("ignored element \(path)")
+      if stack.dropLast().contains(where: { $0.kind == .ignored }) { break }  // inside an ignored element
+      if ignoredPaths.count < 20 && ignoredPaths.insert(path).inserted {
+        warnings.append("ignored element \(path) and its content")
       }
     }
   }
 
   private mutating func end() {
     guard let top = stack.popLast() else { return }
-    guard top.kind == .value else { return }
+    switch top.kind {
+    case .response:
+      responseID = nil
+      period = nil
+      territory = nil
+      return
+    case .submission:
+      partner = nil
+      return
+    case .value: break
+    default: return
+    }
     valueCount += 1
     var raw = RawObservation(line: valueLine)
     withBytes(partner) { partner in
@@ -185,6 +199,6 @@ struct XMLSubmissionWalker {
   }
 
   private func problem(_ message: String) -> FileProblem {
-    FileProblem(message: message, line: Int(xmlTextReaderGetParserLineNumber(reader)), path: currentPath())
+    XMLNodeStream(reader: reader).problem(message, path: currentPath())
   }
 }
