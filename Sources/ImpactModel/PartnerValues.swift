@@ -71,7 +71,7 @@ public enum PartnerValues {
       }
       return .success(Number(value: value, outOf: outOf))
     case .tooLarge:
-      return .failure(ConversionError(message: "'\(shown)' is too large to be real"))
+      return .failure(ConversionError(message: "'\(shown)' is too large: values are at most 9 223 372 036 854"))
     case .invalid:
       return .failure(ConversionError(message: "'\(shown)' is not a number"))
     }

@@ -47,7 +47,7 @@ extension TerritoryTable {
       return .success(Territory(level: .national, code: "FR", departement: national))
     case 2:
       let index = metropolitan(code[0], code[1])
-      guard index >= 0 else { return failure("'\(text)' is not a département code (01–95 without 20, 2A, 2B)") }
+      guard index >= 0 else { return failure("'\(text)' is not a département code: use 01–19, 2A, 2B, 21–95 or 971–976") }
       return .success(Territory(level: .departement, code: text, departement: index))
     case 3:
       guard code[0] == UInt8(ascii: "9"), code[1] == UInt8(ascii: "7") else {
@@ -67,7 +67,9 @@ extension TerritoryTable {
       } else {
         index = metropolitan(code[0], code[1])
         guard index >= 0 else {
-          return failure("'\(text)' starts with no département code (Corsican communes start with 2A or 2B)")
+          let prefix = String(text.prefix(2))
+          let corsica = prefix == "20" ? " (Corsican communes start with 2A or 2B)" : ""
+          return failure("'\(text)' is not an INSEE commune code: '\(prefix)' is not a département\(corsica)")
         }
       }
       return .success(Territory(level: .commune, code: text, departement: index))

@@ -63,11 +63,13 @@ public final class BatchBuilder: ObservationSink {
     // Partner: trimmed, lower case, [a-z0-9-]{1,64}.
     let partnerBytes = trim(raw.partner!)
     guard partnerBytes.count <= 64 else {
-      reject(raw, .invalidValue, .partner, "a partner id has at most 64 characters")
+      reject(raw, .invalidValue, .partner, "a partner id has at most 64 characters, this one \(partnerBytes.count)")
       return
     }
     guard let partner = partnerID(partnerBytes) else {
-      reject(raw, .invalidValue, .partner, "a partner id uses only a-z, 0-9 and '-'")
+      reject(
+        raw, .invalidValue, .partner,
+        "'\(String(decoding: partnerBytes, as: UTF8.self))' is not a partner id: use lower-case letters a-z, digits and '-' only (no accents, spaces or '_')")
       return
     }
     let responseBytes = trim(raw.response!)
@@ -99,7 +101,8 @@ public final class BatchBuilder: ObservationSink {
         let entry = catalog.indicators[indicator]
         let accepted = ([entry.unit] + entry.aliases.map(\.unit)).joined(separator: ", ")
         reject(
-          raw, .invalidUnit, .unit, "\(entry.id) is counted in \(accepted); leave the unit empty for \(entry.unit)",
+          raw, .invalidUnit, .unit,
+          "'\(String(decoding: unitBytes, as: UTF8.self))' is not a unit of \(entry.id), which takes \(accepted); leave the unit empty for \(entry.unit)",
           indicator: indicator)
         return
       }
@@ -111,12 +114,14 @@ public final class BatchBuilder: ObservationSink {
       reject(raw, .invalidValue, .value, "\(why): write a number such as 12 or 1 234,50", indicator: indicator)
       return
     case .tooLarge:
-      reject(raw, .outOfRange, .value, "the number is too large to be real", indicator: indicator)
+      reject(raw, .outOfRange, .value, "the number is too large: values are at most 9 223 372 036 854", indicator: indicator)
       return
     case .value(let parsed):
       guard let converted = parsed.scaled(numerator: conversion.numerator, denominator: conversion.denominator)
       else {
-        reject(raw, .outOfRange, .value, "the number is too large to be real", indicator: indicator)
+        reject(
+          raw, .outOfRange, .value, "once converted to \(catalog.indicators[indicator].unit), the number is too large",
+          indicator: indicator)
         return
       }
       value = converted

@@ -195,7 +195,7 @@ public struct Ingestion {
     }
     guard let format else {
       var report = InputReport(path: path, format: "unknown", sha256: "", bytes: 0)
-      report.problem = "no input format recognises this file (expected .csv or .xml)"
+      report.problem = "no input format recognises this file (expected .csv, .tsv, .txt or .xml)"
       return (builder.batch, report)
     }
     let outcome = format.read(path: path, into: builder)

@@ -14,7 +14,7 @@ public struct Inspector {
     guard FileManager.default.fileExists(atPath: path) else { throw UsageError(message: "no such file: \(path)") }
     let prefix = Array((FileManager.default.contents(atPath: path) ?? Data()).prefix(512))
     guard let format = prefix.withUnsafeBytes({ InputFormats.format(forPath: path, prefix: $0) }) else {
-      throw UsageError(message: "no input format recognises \(path) (expected .csv or .xml)")
+      throw UsageError(message: "no input format recognises \(path) (expected .csv, .tsv, .txt or .xml)")
     }
     let structure = format.inspect(path: path)
     var lines = ["file: \(path)", "format: \(structure.format)"]
