@@ -47,7 +47,9 @@ extension TerritoryTable {
       return .success(Territory(level: .national, code: "FR", departement: national))
     case 2:
       let index = metropolitan(code[0], code[1])
-      guard index >= 0 else { return failure("'\(text)' is not a département code: use 01–19, 2A, 2B, 21–95 or 971–976") }
+      guard index >= 0 else {
+        return failure("'\(text)' is not a département code: use 01–19, 2A, 2B, 21–95 or 971–976")
+      }
       return .success(Territory(level: .departement, code: text, departement: index))
     case 3:
       guard code[0] == UInt8(ascii: "9"), code[1] == UInt8(ascii: "7") else {

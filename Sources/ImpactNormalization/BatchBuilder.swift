@@ -69,7 +69,8 @@ public final class BatchBuilder: ObservationSink {
     guard let partner = partnerID(partnerBytes) else {
       reject(
         raw, .invalidValue, .partner,
-        "'\(String(decoding: partnerBytes, as: UTF8.self))' is not a partner id: use lower-case letters a-z, digits and '-' only (no accents, spaces or '_')")
+        "'\(String(decoding: partnerBytes, as: UTF8.self))' is not a partner id: use lower-case letters a-z, digits and '-' only (no accents, spaces or '_')"
+      )
       return
     }
     let responseBytes = trim(raw.response!)
@@ -114,7 +115,8 @@ public final class BatchBuilder: ObservationSink {
       reject(raw, .invalidValue, .value, "\(why): write a number such as 12 or 1 234,50", indicator: indicator)
       return
     case .tooLarge:
-      reject(raw, .outOfRange, .value, "the number is too large: values are at most 9 223 372 036 854", indicator: indicator)
+      reject(
+        raw, .outOfRange, .value, "the number is too large: values are at most 9 223 372 036 854", indicator: indicator)
       return
     case .value(let parsed):
       guard let converted = parsed.scaled(numerator: conversion.numerator, denominator: conversion.denominator)

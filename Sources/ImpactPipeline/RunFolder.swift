@@ -28,7 +28,9 @@ public struct RunFolder {
     } catch {
       let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? "\(error)"
       throw RunError(
-        message: "cannot create the run folder in \(outputDirectory): check that the folder can be created and written (\(reason))")
+        message:
+          "cannot create the run folder in \(outputDirectory): check that the folder can be created and written (\(reason))"
+      )
     }
   }
 

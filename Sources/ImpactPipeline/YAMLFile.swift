@@ -82,7 +82,8 @@ struct YAMLFile {
     let folder = (path as NSString).deletingLastPathComponent
     let joined = folder.isEmpty ? relative : folder + "/" + relative
     let current = FileManager.default.currentDirectoryPath
-    let absolute = URL(fileURLWithPath: joined, relativeTo: URL(fileURLWithPath: current + "/")).standardizedFileURL.path
+    let absolute = URL(fileURLWithPath: joined, relativeTo: URL(fileURLWithPath: current + "/")).standardizedFileURL
+      .path
     if absolute == current { return "." }
     if absolute.hasPrefix(current + "/"), !path.hasPrefix("/") { return String(absolute.dropFirst(current.count + 1)) }
     return absolute

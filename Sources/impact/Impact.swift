@@ -29,7 +29,8 @@ struct Impact: ParsableCommand {
       fail("impact: \(error.message)", code: 2)
     } catch let error as DefinitionError {
       fail(
-        "impact: the pipeline, its catalog or its sources have \(error.problems.count) problem(s):\n" + error.description,
+        "impact: the pipeline, its catalog or its sources have \(error.problems.count) problem(s):\n"
+          + error.description,
         code: 2)
     } catch let error as RunError {
       fail("impact: run failed, nothing published: \(error.message)", code: 1)

@@ -88,7 +88,8 @@ import Testing
 
   @Test func inspectDescribesAFileAndDraftsASource() throws {
     let folder = TemporaryDirectory()
-    var bytes = Array("Export du 03/04/2024\r\nN".utf8) + [0xB0] + Array(" atelier;Date;Code postal;Nb participants\r\n".utf8)
+    var bytes =
+      Array("Export du 03/04/2024\r\nN".utf8) + [0xB0] + Array(" atelier;Date;Code postal;Nb participants\r\n".utf8)
     bytes += Array("A1;14/03/2024;75011;12\r\nA2;15/03/2024;20000;8\r\n".utf8)
     let path = folder.write("ateliers.csv", bytes: bytes)
     let outcome = try impact(["inspect", "--pipeline", "pipelines/canonical.yml", path])

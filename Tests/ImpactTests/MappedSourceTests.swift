@@ -1,4 +1,5 @@
 import Foundation
+import ImpactAggregation
 import ImpactModel
 import ImpactPipeline
 import Testing
@@ -291,5 +292,71 @@ import Testing
     let byYear = rows.filter { $0.grouping == .indicatorYear }.map { ($0.year!, $0.statistics.sum) }
     #expect(byYear.map(\.0) == [2023, 2024])
     #expect(byYear.map(\.1) == [Int128(5_000_000), Int128(6_000_000)])
+  }
+}
+
+/// The bundled partner exports through `pipelines/alliance.yml`, against totals computed
+/// independently of `impact` (samples/partners/README.md) and golden reports.
+@Suite struct AlliancePipelineTests {
+  func load() throws -> PipelineDefinition {
+    try PipelineDefinition.load(path: repositoryRoot + "/pipelines/alliance.yml").get()
+  }
+
+  @Test func partnerExportsGiveTheExpectedTotals() throws {
+    let definition = try load()
+    let inputs = try InputDiscovery(paths: [], sources: definition.sources, includeSourceFiles: true)
+    #expect(inputs.inputs.count == 20)
+    #expect(inputs.inputs.allSatisfy { $0.source != nil })
+    var events: [RejectEvent] = []
+    let result = try PipelineRunner(pipeline: definition).validate(inputs: inputs) { events.append($0) }
+    #expect(result.counts.read == 633)
+    #expect(result.counts.accepted == 598)
+    #expect(result.counts.rejected == 31)
+    #expect(result.counts.superseded == 4)
+    let byReason = Dictionary(grouping: events.filter { $0.reason != .superseded }, by: \.reason).mapValues(\.count)
+    #expect(byReason == [.invalidPeriod: 11, .invalidTerritory: 9, .missingField: 5, .invalidValue: 5, .outOfRange: 1])
+    var aggregator = GroupingSetAggregator(ledger: result.ledger)
+    aggregator.addAll()
+    let expected: [String: (Int, String)] = [
+      "demographic.seniors_supported": (27, "607"), "demographic.young_people_supported": (27, "597"),
+      "digital_inclusion.autonomy_gain": (45, "33"), "digital_inclusion.mediation_hours": (87, "285.75"),
+      "digital_inclusion.mediation_sessions": (62, "62"), "digital_inclusion.people_trained": (60, "358"),
+      "environmental.co2_avoided": (9, "78300"), "environmental.waste_diverted": (9, "46150"),
+      "social.beneficiaries": (40, "548"), "social.jobs_created": (30, "24"),
+      "social.microcredit_amount": (30, "204785"), "social.microcredits_granted": (31, "36"),
+      "social.satisfaction": (71, "300.62"), "social.volunteer_hours": (8, "2417"), "social.volunteers": (8, "75"),
+      "territorial.partnerships": (27, "32"), "territorial.places_opened": (27, "7"),
+    ]
+    let rows = aggregator.rows().filter { $0.grouping == .indicator }
+    #expect(rows.count == expected.count)
+    for row in rows {
+      let id = result.ledger.catalog.indicators[row.indicator].id
+      guard let (count, sum) = expected[id] else {
+        Issue.record("unexpected indicator \(id)")
+        continue
+      }
+      #expect(row.statistics.observations == count, "\(id)")
+      #expect(Quantity.format(micros: row.statistics.sum) == sum, "\(id)")
+    }
+  }
+
+  @Test func theWholePipelineMatchesItsGoldenReports() throws {
+    let output = TemporaryDirectory()
+    let runner = PipelineRunner(pipeline: try load())
+    let (result, folder) = try runner.run(inputs: try runner.discover([]), outputDirectory: output.path)
+    #expect(result.counts.read == 793)
+    #expect(result.counts.accepted == 738)
+    let sources = Set(result.inputs.compactMap(\.source))
+    #expect(sources.count == 7)
+    for name in ["aggregates.csv", "records.csv", "rejects.csv"] {
+      let produced = try String(contentsOfFile: folder.latestPath + "/" + name, encoding: .utf8)
+        .replacingOccurrences(of: repositoryRoot + "/", with: "")
+      let goldenPath = EndToEndTests.golden + "/alliance-" + name
+      if ProcessInfo.processInfo.environment["IMPACT_UPDATE_GOLDEN"] == "1" {
+        try produced.write(toFile: goldenPath, atomically: true, encoding: .utf8)
+      }
+      let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
+      #expect(produced == expected, "\(name) differs from \(goldenPath)")
+    }
   }
 }

@@ -119,7 +119,8 @@ public struct CSVFormat: InputFormat {
           throw FileProblem(
             message: "this is a UTF-16 file (Excel's \"Unicode text\"): save it as \"CSV UTF-8\" instead", line: 1)
         }
-        throw FileProblem(message: "a NUL byte at offset \(offset): this is not a text file (a spreadsheet? save it as CSV)")
+        throw FileProblem(
+          message: "a NUL byte at offset \(offset): this is not a text file (a spreadsheet? save it as CSV)")
       }
       validator.feed(bytes)
       if validator.multibyteSequences == 0 && !validator.isValid && firstUndefined == nil {
