@@ -203,6 +203,8 @@ public struct SourceOptions: Sendable, Equatable {
   public var thousands: UInt8?
   /// The 1-based record holding the header.
   public var headerRow = 1
+  /// Records to pass over just below the header (a row of units, a sub-header).
+  public var skipRows = 0
   /// XML: the path of the element that is one record (`/*` for the root).
   public var recordPath = "/*"
 

@@ -11,7 +11,7 @@ struct SourceLoader {
   static let sourceKeys = [
     "name", "files", "format", "csv", "xml", "partner", "response", "replaces", "period", "territory", "indicators",
   ]
-  static let csvKeys = ["encoding", "delimiter", "decimal", "thousands", "header_row"]
+  static let csvKeys = ["encoding", "delimiter", "decimal", "thousands", "header_row", "skip_rows"]
   static let xmlKeys = ["record"]
   static let indicatorKeys = ["indicator", "column", "path", "constant", "unit", "scale", "values", "rescale", "parse"]
 
@@ -137,6 +137,13 @@ struct SourceLoader {
         options.headerRow = row
       } else {
         file.problem("invalid_option", "'header_row' is a line number from 1", at: member.value, key: "header_row")
+      }
+    }
+    if let member = members.first(where: { $0.key == "skip_rows" }) {
+      if let rows = member.value.int, rows >= 0 {
+        options.skipRows = rows
+      } else {
+        file.problem("invalid_option", "'skip_rows' is a number of rows from 0", at: member.value, key: "skip_rows")
       }
     }
     if let decimal = options.decimal, decimal == options.thousands {

@@ -203,6 +203,27 @@ import Testing
     #expect(good.source == "drift")
   }
 
+  @Test func skipsRowsBelowTheHeader() throws {
+    folder.write("units/a.csv", "id;date;cp;n\n(texte);(jj/mm/aaaa);(code);(personnes)\nr1;01/03/2024;75011;4\n")
+    let definition = try pipeline(
+      """
+        - name: units
+          files: ["units/*.csv"]
+          format: csv
+          csv: {skip_rows: 1}
+          partner: {value: p}
+          response: {column: id}
+          period: {column: date, format: dd/MM/yyyy}
+          territory: {column: cp, kind: postal_code}
+          indicators:
+            - {column: n, indicator: social.volunteers}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    #expect(events.isEmpty)
+    #expect(result.counts.accepted == 1 && result.counts.read == 1)
+  }
+
   @Test func definitionChecksCollectEveryProblem() {
     let path = folder.write(
       "bad.yml",

@@ -35,7 +35,8 @@ public struct CSVFormat: InputFormat {
   {
     read(path: path, options: options) { (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
       var rows = CSVRecordMapper(
-        sink: sink, fields: fields, windows1252: windows1252, delimiter: delimiter, headerRow: options.headerRow)
+        sink: sink, fields: fields, windows1252: windows1252, delimiter: delimiter, headerRow: options.headerRow,
+        skipRows: options.skipRows)
       try tokenizer.tokenize(file) { rows.handle($0) }
       if let problem = rows.driftProblem { outcome.problem = outcome.problem ?? problem }
       outcome.unmapped = rows.unmappedColumns

@@ -8,6 +8,7 @@ struct CSVRecordMapper {
   let fields: [RequestedField]
   let decoder: CSVFieldDecoder
   let headerRow: Int
+  private var rowsToSkip: Int
 
   private(set) var warnings: [String] = []
   private(set) var unmappedColumns: [String] = []
@@ -22,7 +23,10 @@ struct CSVRecordMapper {
   private var scratch: [UInt8] = []
   private var slots: [UnsafeRawBufferPointer?]
 
-  init(sink: RecordSink, fields: [RequestedField], windows1252: Bool, delimiter: UInt8, headerRow: Int) {
+  init(
+    sink: RecordSink, fields: [RequestedField], windows1252: Bool, delimiter: UInt8, headerRow: Int, skipRows: Int = 0
+  ) {
+    rowsToSkip = skipRows
     self.sink = sink
     self.fields = fields
     decoder = CSVFieldDecoder(windows1252: windows1252, delimiter: delimiter)
@@ -38,6 +42,10 @@ struct CSVRecordMapper {
       return
     }
     if decoder.isBlank(record) { return }
+    if rowsToSkip > 0 {
+      rowsToSkip -= 1
+      return
+    }
     dataRows += 1
     if record.strayQuote || !decoder.fitsHeader(record, columnCount: columnCount) {
       let why =
