@@ -14,6 +14,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     // libxml2, read through its streaming xmlTextReader API.
@@ -50,11 +52,22 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]
     ),
-    // The command line: a thin layer over ImpactPipeline.
+    // zlib, for gzip-compressed downloads.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // The read-only report server and partner uploads. Hummingbird stays out of the core.
+    .target(
+      name: "ImpactServer",
+      dependencies: [
+        "ImpactPipeline", "ImpactModel", "ImpactReports", "CZlib",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+      ]
+    ),
+    // The command line: a thin layer over ImpactPipeline and ImpactServer.
     .executableTarget(
       name: "impact",
       dependencies: [
-        "ImpactPipeline", "ImpactModel",
+        "ImpactPipeline", "ImpactModel", "ImpactServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -63,6 +76,13 @@ let package = Package(
       dependencies: [
         "ImpactSupport", "ImpactModel", "ImpactReaders", "ImpactNormalization", "ImpactAggregation",
         "ImpactReports", "ImpactPipeline",
+      ]
+    ),
+    .testTarget(
+      name: "ImpactServerTests",
+      dependencies: [
+        "ImpactServer", "ImpactPipeline",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]
     ),
   ]

@@ -4,7 +4,7 @@ import Yams
 
 /// A pipeline file: which catalog to validate against, where reports go, and which
 /// inputs to read when the command line names none.
-public struct PipelineDefinition {
+public struct PipelineDefinition: Sendable {
   public let path: String
   public let catalogPath: String
   public let catalog: Catalog

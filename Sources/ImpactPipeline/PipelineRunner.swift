@@ -12,11 +12,11 @@ public enum ImpactVersion {
 
 /// Runs a pipeline: ingests the inputs, checks the accounting, writes every report into
 /// a new run folder and publishes it.
-public struct PipelineRunner {
+public struct PipelineRunner: Sendable {
   public let pipeline: PipelineDefinition
   public var workers = ProcessInfo.processInfo.activeProcessorCount
   /// Called after each phase of a run with its name and duration, for `--timings`.
-  public var onPhase: ((String, TimeInterval) -> Void)?
+  public var onPhase: (@Sendable (String, TimeInterval) -> Void)?
 
   public init(pipeline: PipelineDefinition) { self.pipeline = pipeline }
 
@@ -125,6 +125,13 @@ public struct PipelineRunner {
       }
     }
     return problems
+  }
+
+  /// Validates one file as a run would read it: with the source whose glob matches it,
+  /// else as canonical input.
+  public func validate(file path: String, onReject: (RejectEvent) -> Void) throws -> IngestionResult {
+    let input = Input(path: path, source: InputDiscovery.source(of: path, in: pipeline.sources))
+    return try Ingestion(catalog: pipeline.catalog, workers: 1).run(inputs: [input]) { onReject($0) }
   }
 
   /// Ingests without writing anything; `onReject` sees each rejected or superseded

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ImpactModel
 import ImpactPipeline
+import ImpactServer
 import ImpactSupport
 
 /// The `impact` command: a thin layer over `ImpactPipeline`.
@@ -17,7 +18,7 @@ struct Impact: ParsableCommand {
         2  usage or configuration error (bad option, missing input, invalid pipeline or catalog)
       """,
     version: ImpactVersion.current,
-    subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self]
+    subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, ServeCommand.self]
   )
 
   /// Maps errors to the documented exit codes (ArgumentParser would use 64 for usage).
@@ -36,6 +37,8 @@ struct Impact: ParsableCommand {
       fail("impact: run failed, nothing published: \(error.message)", code: 1)
     } catch let error as OutputFile.WriteError {
       fail("impact: run failed, nothing published: \(error)", code: 1)
+    } catch let error as ServerError {
+      fail("impact: \(error.message)", code: 2)
     } catch let error as ExitCode {
       Foundation.exit(error.rawValue)
     } catch {
@@ -186,4 +189,64 @@ struct InspectCommand: ParsableCommand {
     let runner = try options.load()
     print(try Inspector(catalog: runner.pipeline.catalog).report(path: file), terminator: "")
   }
+}
+
+struct ServeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "Serve the published runs over HTTP (read-only), and take partners' uploads.",
+    discussion: """
+      Routes: / (the runs), /api/runs, /runs/<id>/ (a run's report), /runs/<id>/<file>, /latest/..., /healthz, \
+      and POST /submissions?filename=NAME.csv with a partner's token when --inbox is set. \
+      CSV downloads take ?dialect=excel-fr (;, decimal comma, UTF-8 BOM).
+      """
+  )
+
+  @OptionGroup var options: PipelineOptions
+
+  @Option(name: .long, help: ArgumentHelp("The output folder to serve (default: the pipeline's output).", valueName: "dir"))
+  var output: String?
+
+  @Option(name: .long, help: "The address to listen on.")
+  var host = "127.0.0.1"
+
+  @Option(name: .long, help: "The port to listen on.")
+  var port = 8080
+
+  @Option(name: .long, help: ArgumentHelp("Require a bearer token from this file: lines 'TOKEN SCOPE', SCOPE * or a partner id.", valueName: "file"))
+  var tokens: String?
+
+  @Option(name: .long, help: ArgumentHelp("Take uploads into this folder (needs --tokens).", valueName: "dir"))
+  var inbox: String?
+
+  @Option(name: .long, help: "The largest upload, in megabytes.")
+  var maxUploadMb = 50
+
+  func run() throws {
+    let runner = try options.load()
+    guard inbox == nil || tokens != nil else {
+      throw UsageError(message: "--inbox needs --tokens: uploads are taken from partners' tokens only")
+    }
+    guard (1...65535).contains(port), maxUploadMb > 0 else { throw UsageError(message: "check --port and --max-upload-mb") }
+    let server = ReportServer(
+      archive: try RunArchive(outputDirectory: output ?? runner.pipeline.outputDirectory),
+      tokens: try tokens.map { try AccessTokens(path: $0) },
+      inbox: try inbox.map { try SubmissionInbox(folder: $0, maxBytes: maxUploadMb << 20, runner: runner) })
+    print("impact: serving \(server.archive.root) on http://\(host):\(port)/")
+    let outcome = BlockingOutcome()
+    let host = self.host
+    let port = self.port
+    Task {
+      do { try await server.run(host: host, port: port) } catch { outcome.failure = error }
+      outcome.done.signal()
+    }
+    outcome.done.wait()
+    if let failure = outcome.failure { throw ServerError(message: "the server stopped: \(failure)") }
+  }
+}
+
+/// Lets a synchronous command wait for an asynchronous one.
+final class BlockingOutcome: @unchecked Sendable {
+  let done = DispatchSemaphore(value: 0)
+  var failure: Error?
 }

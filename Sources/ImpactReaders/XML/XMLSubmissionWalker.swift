@@ -5,6 +5,42 @@ import ImpactModel
   import Glibc
 #endif
 
+/// Attribute values kept between elements, each in a buffer reused for every new value,
+/// so that reading an attribute allocates nothing.
+final class AttributeSlots {
+  private var buffers: [UnsafeMutableRawPointer]
+  private var capacities: [Int]
+  private var counts: [Int]
+  private var present: [Bool]
+
+  init(count: Int) {
+    buffers = (0..<count).map { _ in UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8) }
+    capacities = Array(repeating: 64, count: count)
+    counts = Array(repeating: 0, count: count)
+    present = Array(repeating: false, count: count)
+  }
+
+  deinit { for buffer in buffers { buffer.deallocate() } }
+
+  func clear(_ slot: Int) { present[slot] = false }
+
+  func set(_ slot: Int, _ value: UnsafeRawBufferPointer) {
+    if value.count > capacities[slot] {
+      buffers[slot].deallocate()
+      capacities[slot] = value.count * 2
+      buffers[slot] = UnsafeMutableRawPointer.allocate(byteCount: capacities[slot], alignment: 8)
+    }
+    if let base = value.baseAddress { buffers[slot].copyMemory(from: base, byteCount: value.count) }
+    counts[slot] = value.count
+    present[slot] = true
+  }
+
+  /// The value of a slot, valid until the slot is set again; nil when absent.
+  func bytes(_ slot: Int) -> UnsafeRawBufferPointer? {
+    present[slot] ? UnsafeRawBufferPointer(start: buffers[slot], count: counts[slot]) : nil
+  }
+}
+
 /// Walks the reader's node stream and delivers one observation per `<value>` element.
 ///
 /// Attribute and text bytes are copied into reused buffers; no `String` is made per node.
@@ -19,12 +55,9 @@ struct XMLSubmissionWalker {
   private(set) var valueCount = 0
 
   private var stack: [(kind: Kind, name: String)] = []
-  private var partner: [UInt8]?
-  private var responseID: [UInt8]?
-  private var period: [UInt8]?
-  private var territory: [UInt8]?
-  private var indicator: [UInt8]?
-  private var unit: [UInt8]?
+  /// Attribute values, reused from element to element: partner, id, period, territory,
+  /// indicator, unit.
+  private let slots = AttributeSlots(count: 6)
   private var text: [UInt8] = []
   private var valueLine = 0
   private var ignoredPaths: Set<String> = []
@@ -49,20 +82,22 @@ struct XMLSubmissionWalker {
         case .finished:
           break loop
         case .start(let isEmpty):
-          let name = stream.localName
+          let name = xmlTextReaderConstLocalName(reader)
           let kind: Kind
           if stack.isEmpty {
             if sawRoot { return problem("more than one root element") }
             sawRoot = true
-            switch name {
-            case "submissions": kind = .submissions
-            case "submission": kind = .submission
-            default: return problem("the root element <\(name)> is neither <submissions> nor <submission>")
+            if Self.equals(name, "submissions") {
+              kind = .submissions
+            } else if Self.equals(name, "submission") {
+              kind = .submission
+            } else {
+              return problem("the root element <\(stream.localName)> is neither <submissions> nor <submission>")
             }
           } else {
             kind = childKind(name, of: stack.last!.kind)
           }
-          stack.append((kind, name))
+          stack.append((kind, Self.name(of: kind) ?? stream.localName))
           start(kind)
           if isEmpty { end() }
         case .end:
@@ -78,15 +113,31 @@ struct XMLSubmissionWalker {
     return nil
   }
 
-  private func childKind(_ name: String, of parent: Kind) -> Kind {
-    switch (parent, name) {
-    case (.submissions, "submission"): .submission
-    case (.submission, "response"): .response
-    case (.response, "value"): .value
+  private func childKind(_ name: UnsafePointer<xmlChar>?, of parent: Kind) -> Kind {
+    switch parent {
+    case .submissions where Self.equals(name, "submission"): .submission
+    case .submission where Self.equals(name, "response"): .response
     // A value out of place is still an observation read: it is rejected for what it lacks.
-    case (.submissions, "value"), (.submission, "value"): .value
+    case .response, .submissions, .submission: Self.equals(name, "value") ? .value : .ignored
     default: .ignored
     }
+  }
+
+  private static func name(of kind: Kind) -> String? {
+    switch kind {
+    case .submissions: "submissions"
+    case .submission: "submission"
+    case .response: "response"
+    case .value: "value"
+    case .ignored: nil
+    }
+  }
+
+  /// Compares a libxml2 name with ASCII text without making a `String`.
+  @inline(__always)
+  static func equals(_ name: UnsafePointer<xmlChar>?, _ text: StaticString) -> Bool {
+    guard let name else { return false }
+    return strcmp(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
   }
 
   private mutating func start(_ kind: Kind) {
@@ -94,18 +145,13 @@ struct XMLSubmissionWalker {
     case .submissions:
       break
     case .submission:
-      partner = readAttributes(Self.submissionAttributes)[0]
+      readAttributes(Self.submissionAttributes)
     case .response:
-      let values = readAttributes(Self.responseAttributes)
-      responseID = values[0]
-      period = values[1]
-      territory = values[2]
+      readAttributes(Self.responseAttributes)
     case .value:
       text.removeAll(keepingCapacity: true)
       valueLine = currentLine()
-      let values = readAttributes(Self.valueAttributes)
-      indicator = values[0]
-      unit = values[1]
+      readAttributes(Self.valueAttributes)
     case .ignored:
       let path = currentPath()
       if stack.dropLast().contains(where: { $0.kind == .ignored }) { break }  // inside an ignored element
@@ -119,65 +165,50 @@ struct XMLSubmissionWalker {
     guard let top = stack.popLast() else { return }
     switch top.kind {
     case .response:
-      responseID = nil
-      period = nil
-      territory = nil
+      for slot in 1...3 { slots.clear(slot) }
       return
     case .submission:
-      partner = nil
+      slots.clear(0)
       return
     case .value: break
     default: return
     }
     valueCount += 1
     var raw = RawObservation(line: valueLine)
-    withBytes(partner) { partner in
-      withBytes(responseID) { response in
-        withBytes(period) { period in
-          withBytes(territory) { territory in
-            withBytes(indicator) { indicator in
-              withBytes(unit) { unit in
-                text.withUnsafeBytes { value in
-                  raw.partner = partner
-                  raw.response = response
-                  raw.period = period
-                  raw.territory = territory
-                  raw.indicator = indicator
-                  raw.unit = unit
-                  raw.value = value
-                  sink.observation(raw)
-                }
-              }
-            }
-          }
-        }
-      }
+    raw.partner = slots.bytes(0)
+    raw.response = slots.bytes(1)
+    raw.period = slots.bytes(2)
+    raw.territory = slots.bytes(3)
+    raw.indicator = slots.bytes(4)
+    raw.unit = slots.bytes(5)
+    text.withUnsafeBytes { value in
+      raw.value = value
+      sink.observation(raw)
     }
   }
 
-  private static let submissionAttributes = ["partner"]
-  private static let responseAttributes = ["id", "period", "territory"]
-  private static let valueAttributes = ["indicator", "unit"]
+  private static let submissionAttributes: [(StaticString, Int)] = [("partner", 0)]
+  private static let responseAttributes: [(StaticString, Int)] = [("id", 1), ("period", 2), ("territory", 3)]
+  private static let valueAttributes: [(StaticString, Int)] = [("indicator", 4), ("unit", 5)]
 
-  /// The values of the current element's attributes named in `wanted` (nil where absent);
-  /// notes the others as ignored.
-  private mutating func readAttributes(_ wanted: [String]) -> [[UInt8]?] {
-    var values = [[UInt8]?](repeating: nil, count: wanted.count)
-    guard xmlTextReaderMoveToFirstAttribute(reader) == 1 else { return values }
+  /// Copies the current element's attributes named in `wanted` into their slots (marking
+  /// the others of the list absent); notes attributes nobody reads as ignored.
+  private mutating func readAttributes(_ wanted: [(StaticString, Int)]) {
+    for (_, slot) in wanted { slots.clear(slot) }
+    guard xmlTextReaderMoveToFirstAttribute(reader) == 1 else { return }
     repeat {
-      let name = constString(xmlTextReaderConstLocalName(reader))
-      if let index = wanted.firstIndex(of: name) {
+      let name = xmlTextReaderConstLocalName(reader)
+      if let (_, slot) = wanted.first(where: { Self.equals(name, $0.0) }) {
         let value = xmlTextReaderConstValue(reader)
-        values[index] = value.map { Array(UnsafeRawBufferPointer(start: $0, count: strlen($0))) } ?? []
-      } else if constString(xmlTextReaderConstPrefix(reader)) != "xmlns" && name != "xmlns" {
-        let path = currentPath() + "/@" + name
+        slots.set(slot, UnsafeRawBufferPointer(start: value, count: value.map { strlen($0) } ?? 0))
+      } else if !Self.equals(xmlTextReaderConstPrefix(reader), "xmlns") && !Self.equals(name, "xmlns") {
+        let path = currentPath() + "/@" + XMLNodeStream(reader: reader).localName
         if ignoredPaths.count < 50 && ignoredPaths.insert(path).inserted {
           warnings.append("ignored attribute \(path)")
         }
       }
     } while xmlTextReaderMoveToNextAttribute(reader) == 1
     xmlTextReaderMoveToElement(reader)
-    return values
   }
 
   private func withBytes(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> Void) {

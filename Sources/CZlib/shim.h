@@ -1,0 +1,2 @@
+// zlib, for gzip-compressed downloads.
+#include <zlib.h>
