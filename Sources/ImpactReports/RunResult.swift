@@ -111,5 +111,6 @@ public enum Reports {
     SummaryJSONReport(),
     AggregatesCSVReport(),
     RecordsCSVReport(),
+    HTMLReport(),
   ]
 }

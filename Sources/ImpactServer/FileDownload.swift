@@ -23,7 +23,8 @@ struct FileDownload {
     var info = stat()
     guard stat(path, &info) == 0 else { throw HTTPError(.notFound) }
     let size = Int(info.st_size)
-    let tag = "\"" + String(UInt64(info.st_ino), radix: 16) + "-" + String(size, radix: 16) + "-"
+    let tag =
+      "\"" + String(UInt64(info.st_ino), radix: 16) + "-" + String(size, radix: 16) + "-"
       + String(Int(info.st_mtim.tv_sec), radix: 16) + "." + String(Int(info.st_mtim.tv_nsec), radix: 16)
       + (variant.isEmpty ? "" : "-" + variant) + "\""
     var headers = HTTPFields()

@@ -67,10 +67,12 @@ public struct ReportServer: Sendable {
     var rows = ""
     for run in runs {
       let counts = ["read", "accepted", "rejected", "superseded"].map { "<td class=n>\(run.counts[$0] ?? 0)</td>" }
-      rows += "<tr><td><a href=\"/runs/\(escape(run.id))/\">\(escape(run.id))</a></td><td>\(escape(run.startedAt))</td>"
+      rows +=
+        "<tr><td><a href=\"/runs/\(escape(run.id))/\">\(escape(run.id))</a></td><td>\(escape(run.startedAt))</td>"
         + counts.joined() + "</tr>\n"
     }
-    let latest = archive.latestRunID().map { "<p>Dernier run / latest: <a href=\"/latest/\">\(escape($0))</a></p>" } ?? ""
+    let latest =
+      archive.latestRunID().map { "<p>Dernier run / latest: <a href=\"/latest/\">\(escape($0))</a></p>" } ?? ""
     let html = """
       <!doctype html><html lang=fr><meta charset=utf-8><title>impact: runs</title>
       <style>body{font:15px system-ui,sans-serif;margin:2rem;color:#1d2733}table{border-collapse:collapse}
@@ -81,7 +83,8 @@ public struct ReportServer: Sendable {
       \(rows)</tbody></table></html>
       """
     return Response(
-      status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+      status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+      body: .init(byteBuffer: ByteBuffer(string: html)))
   }
 
   private func runsJSON() -> Response {
@@ -94,7 +97,9 @@ public struct ReportServer: Sendable {
         ),
       ])
     }
-    let json = JSONValue.object([("latest", archive.latestRunID().map { .string($0) } ?? .null), ("runs", .array(runs))])
+    let json = JSONValue.object([
+      ("latest", archive.latestRunID().map { .string($0) } ?? .null), ("runs", .array(runs)),
+    ])
     return Response(
       status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
       body: .init(byteBuffer: ByteBuffer(string: json.serialized())))
@@ -111,9 +116,11 @@ public struct ReportServer: Sendable {
     let links = RunArchive.servedFiles.keys.sorted().filter { archive.file(run: run, name: $0) != nil }
       .filter { allowed($0, context.scope) }
       .map { "<li><a href=\"/runs/\(escape(run))/\($0)\">\($0)</a></li>" }.joined()
-    let html = "<!doctype html><meta charset=utf-8><title>\(escape(run))</title><h1>\(escape(run))</h1><ul>\(links)</ul>"
+    let html =
+      "<!doctype html><meta charset=utf-8><title>\(escape(run))</title><h1>\(escape(run))</h1><ul>\(links)</ul>"
     return Response(
-      status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+      status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+      body: .init(byteBuffer: ByteBuffer(string: html)))
   }
 
   /// What a scope may download: a partner sees the aggregates and its own rows.
@@ -130,7 +137,9 @@ public struct ReportServer: Sendable {
     guard let path = archive.file(run: run, name: name), let mediaType = RunArchive.servedFiles[name] else {
       throw HTTPError(.notFound)
     }
-    guard allowed(name, context.scope) else { throw HTTPError(.forbidden, message: "this token sees the aggregates and its own rows only") }
+    guard allowed(name, context.scope) else {
+      throw HTTPError(.forbidden, message: "this token sees the aggregates and its own rows only")
+    }
     var transform: CSVRowStream.Options?
     var variant = ""
     if name.hasSuffix(".csv") {
@@ -149,7 +158,8 @@ public struct ReportServer: Sendable {
     let stem = (name as NSString).deletingPathExtension
     let suffix = transform?.excelFrench == true ? "-excel-fr" : ""
     let download = FileDownload(
-      path: path, mediaType: mediaType, downloadName: "impact-\(run)-\(stem)\(suffix).\((name as NSString).pathExtension)",
+      path: path, mediaType: mediaType,
+      downloadName: "impact-\(run)-\(stem)\(suffix).\((name as NSString).pathExtension)",
       transform: transform, variant: variant)
     return try download.response(to: request)
   }

@@ -51,7 +51,9 @@ public struct SubmissionInbox: Sendable {
   /// Stores an upload for `partner` and validates it; the JSON answer says what a run will
   /// make of it.
   func receive(_ request: Request, partner: String) async throws -> Response {
-    guard let requested = request.uri.queryParameters["filename"].map(String.init) ?? request.headers[HTTPField.Name("X-Filename")!],
+    guard
+      let requested = request.uri.queryParameters["filename"].map(String.init)
+        ?? request.headers[HTTPField.Name("X-Filename")!],
       let name = Self.safeName(requested)
     else {
       return Self.answer(.badRequest, ["error": "name the file with ?filename=NAME.csv (or .xml): CSV or XML only"])
@@ -82,7 +84,8 @@ public struct SubmissionInbox: Sendable {
             let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
               if errno == EINTR { continue }
-              throw HTTPError(.init(code: 507, reasonPhrase: "Insufficient Storage"), message: "the inbox cannot take the file")
+              throw HTTPError(
+                .init(code: 507, reasonPhrase: "Insufficient Storage"), message: "the inbox cannot take the file")
             }
             offset += written
           }
@@ -174,11 +177,15 @@ public struct SubmissionInbox: Sendable {
       ("rejected", .integer(result.counts.rejected)), ("superseded", .integer(result.counts.superseded)),
     ]
     if let problem = input?.problem {
-      members.append(("malformed", .object([("message", .string(problem)), ("line", .integer(input?.problemLine ?? 0))])))
+      members.append(
+        ("malformed", .object([("message", .string(problem)), ("line", .integer(input?.problemLine ?? 0))])))
     }
     if !otherPartners.isEmpty {
       members.append(
-        ("warning", .string("the file speaks for other partners too: \(otherPartners.sorted().joined(separator: ", "))")))
+        (
+          "warning",
+          .string("the file speaks for other partners too: \(otherPartners.sorted().joined(separator: ", "))")
+        ))
     }
     members.append(("rejects", .array(rejects)))
     return Response(

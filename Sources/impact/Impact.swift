@@ -204,7 +204,8 @@ struct ServeCommand: ParsableCommand {
 
   @OptionGroup var options: PipelineOptions
 
-  @Option(name: .long, help: ArgumentHelp("The output folder to serve (default: the pipeline's output).", valueName: "dir"))
+  @Option(
+    name: .long, help: ArgumentHelp("The output folder to serve (default: the pipeline's output).", valueName: "dir"))
   var output: String?
 
   @Option(name: .long, help: "The address to listen on.")
@@ -213,7 +214,10 @@ struct ServeCommand: ParsableCommand {
   @Option(name: .long, help: "The port to listen on.")
   var port = 8080
 
-  @Option(name: .long, help: ArgumentHelp("Require a bearer token from this file: lines 'TOKEN SCOPE', SCOPE * or a partner id.", valueName: "file"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Require a bearer token from this file: lines 'TOKEN SCOPE', SCOPE * or a partner id.", valueName: "file"))
   var tokens: String?
 
   @Option(name: .long, help: ArgumentHelp("Take uploads into this folder (needs --tokens).", valueName: "dir"))
@@ -227,7 +231,9 @@ struct ServeCommand: ParsableCommand {
     guard inbox == nil || tokens != nil else {
       throw UsageError(message: "--inbox needs --tokens: uploads are taken from partners' tokens only")
     }
-    guard (1...65535).contains(port), maxUploadMb > 0 else { throw UsageError(message: "check --port and --max-upload-mb") }
+    guard (1...65535).contains(port), maxUploadMb > 0 else {
+      throw UsageError(message: "check --port and --max-upload-mb")
+    }
     let server = ReportServer(
       archive: try RunArchive(outputDirectory: output ?? runner.pipeline.outputDirectory),
       tokens: try tokens.map { try AccessTokens(path: $0) },

@@ -137,7 +137,9 @@ struct XMLSubmissionWalker {
   @inline(__always)
   static func equals(_ name: UnsafePointer<xmlChar>?, _ text: StaticString) -> Bool {
     guard let name else { return false }
-    return strcmp(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
+    return strcmp(
+      UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self),
+      UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
   }
 
   private mutating func start(_ kind: Kind) {
