@@ -162,8 +162,16 @@ public struct Ingestion {
       return (builder.batch, report)
     }
     let outcome = format.read(path: path, options: source.options, fields: mapper.requestedFields, into: mapper)
-    var report = InputReport(path: path, format: format.id, sha256: outcome.sha256, bytes: outcome.byteCount)
+    var report = report(path: path, format: format, outcome: outcome, builder: builder)
     report.source = source.name
+    return (builder.batch, report)
+  }
+
+  /// The input's report from what its reader saw; a file with a problem is refused whole.
+  static func report(path: String, format: any InputFormat, outcome: ReadOutcome, builder: BatchBuilder)
+    -> InputReport
+  {
+    var report = InputReport(path: path, format: format.id, sha256: outcome.sha256, bytes: outcome.byteCount)
     report.warnings = outcome.warnings
     report.detected = outcome.detected
     report.unmapped = outcome.unmapped
@@ -173,7 +181,7 @@ public struct Ingestion {
       report.problemLine = problem.line
       report.problemPath = problem.path
     }
-    return (builder.batch, report)
+    return report
   }
 
   static func read(_ input: Input, catalog: Catalog, size: Int) -> (NormalizedBatch, InputReport) {
@@ -199,16 +207,7 @@ public struct Ingestion {
       return (builder.batch, report)
     }
     let outcome = format.read(path: path, into: builder)
-    var report = InputReport(path: path, format: format.id, sha256: outcome.sha256, bytes: outcome.byteCount)
-    report.warnings = outcome.warnings
-    report.detected = outcome.detected
-    if let problem = outcome.problem {
-      builder.rejectWholeFile(because: problem.description)
-      report.problem = problem.message
-      report.problemLine = problem.line
-      report.problemPath = problem.path
-    }
-    return (builder.batch, report)
+    return (builder.batch, report(path: path, format: format, outcome: outcome, builder: builder))
   }
 }
 

@@ -24,6 +24,18 @@ struct CSVFieldDecoder {
     return true
   }
 
+  /// Why a row cannot be read against a header of `columnCount` columns, or nil.
+  func malformation(of record: CSVRecord, columnCount: Int) -> String? {
+    if record.strayQuote {
+      return "text follows a closing quote; quote the whole value and double any quote inside it"
+    }
+    guard fitsHeader(record, columnCount: columnCount) else {
+      return
+        "expected \(columnCount) fields as in the header, found \(record.fields.count): quote values that contain the delimiter"
+    }
+    return nil
+  }
+
   func hasHighBytes(_ bytes: UnsafeRawBufferPointer) -> Bool {
     for byte in bytes where byte >= 0x80 { return true }
     return false

@@ -47,11 +47,7 @@ struct CSVRecordMapper {
       return
     }
     dataRows += 1
-    if record.strayQuote || !decoder.fitsHeader(record, columnCount: columnCount) {
-      let why =
-        record.strayQuote
-        ? "text follows a closing quote; quote the whole value and double any quote inside it"
-        : "expected \(columnCount) fields as in the header, found \(record.fields.count): quote values that contain the delimiter"
+    if let why = decoder.malformation(of: record, columnCount: columnCount) {
       sink.rejectRecord(line: record.line, reason: .malformedRow, field: "", raw: decoder.rowText(record), message: why)
       return
     }

@@ -36,12 +36,7 @@ struct CSVRowMapper {
       return
     }
     dataRows += 1
-    if record.strayQuote || !decoder.fitsHeader(record, columnCount: header.count) {
-      let found = record.fields.count
-      let why =
-        record.strayQuote
-        ? "text follows a closing quote; quote the whole value and double any quote inside it"
-        : "expected \(header.count) fields as in the header, found \(found): quote values that contain the delimiter"
+    if let why = decoder.malformation(of: record, columnCount: header.count) {
       sink.rejectRecord(line: record.line, reason: .malformedRow, field: "", raw: decoder.rowText(record), message: why)
       return
     }
