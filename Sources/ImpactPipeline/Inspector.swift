@@ -48,7 +48,7 @@ public struct Inspector {
     let pattern = (folder.isEmpty ? "" : folder + "/") + "*." + ((path as NSString).pathExtension)
     var block = [
       "  - name: \(name)",
-      "    files: [\(quoted(pattern))]   # relative to the pipeline file",
+      "    files: [\(quoted(pattern))]   # relative to the current folder here: rewrite it relative to the pipeline file",
       "    format: \(structure.format)",
     ]
     if isXML {

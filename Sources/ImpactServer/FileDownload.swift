@@ -45,7 +45,8 @@ struct FileDownload {
     let raw = transform == nil
     if raw { headers[.acceptRanges] = "bytes" }
     // A single byte range of the file as stored; other requests get the whole file.
-    if raw, let header = request.headers[.range] {
+    // Several ranges are answered with the whole file, as HTTP allows.
+    if raw, let header = request.headers[.range], !header.contains(",") {
       guard let range = Self.byteRange(header, size: size) else {
         headers[.contentRange] = "bytes */\(size)"
         return Response(status: .rangeNotSatisfiable, headers: headers)
@@ -56,6 +57,8 @@ struct FileDownload {
     }
     let gzip = Self.acceptsGzip(request.headers[.acceptEncoding])
     if gzip {
+      // Another representation, so another validator.
+      headers[.eTag] = String(tag.dropLast()) + "-gz\""
       headers[.contentEncoding] = "gzip"
     } else if raw {
       headers[.contentLength] = String(size)

@@ -130,10 +130,14 @@ public struct SubmissionInbox: Sendable {
     let formatter = DateFormatter()
     formatter.locale = Locale(identifier: "en_US_POSIX")
     formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+    formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
     let stamp = formatter.string(from: Date())
+    // Names sort in arrival order, so that a run reads a later upload after an earlier one
+    // and the later one wins: the time to the millisecond, then a sequence number.
     for attempt in 0..<1000 {
-      let candidate = partnerFolder + "/" + stamp + (attempt == 0 ? "" : "-\(attempt)") + "-" + name
+      let sequence = String(attempt)
+      let candidate =
+        partnerFolder + "/" + stamp + "-" + String(repeating: "0", count: 3 - sequence.count) + sequence + "-" + name
       // link(2) fails when the name exists: no upload replaces another.
       if link(partial, candidate) == 0 {
         unlink(partial)

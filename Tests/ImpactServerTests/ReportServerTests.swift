@@ -116,6 +116,13 @@ func gunzip(_ data: [UInt8]) throws -> String {
       try await client.execute(uri: "/runs/\(run)/aggregates.csv", method: .get, headers: [.range: "bytes=-4"]) {
         #expect(text($0) == String(onDisk.suffix(4)))
       }
+      try await client.execute(uri: "/runs/\(run)/aggregates.csv", method: .get, headers: [.range: "bytes=0-1,5-6"]) {
+        #expect($0.status == .ok)
+        #expect(text($0) == onDisk)
+      }
+      try await client.execute(uri: "/runs/\(run)/aggregates.csv", method: .get, headers: [.acceptEncoding: "gzip"]) {
+        #expect($0.headers[.eTag] != tag)
+      }
       try await client.execute(uri: "/runs/\(run)/aggregates.csv", method: .get, headers: [.range: "bytes=999999-"]) {
         #expect($0.status == .rangeNotSatisfiable)
       }
@@ -243,7 +250,7 @@ func gunzip(_ data: [UInt8]) throws -> String {
         #expect(rejects?.first?["line"] as? Int == 3)
         #expect((rejects?.first?["hint_fr"] as? String)?.isEmpty == false)
         let stored = try #require(json?["stored_as"] as? String)
-        #expect(stored.hasSuffix("-octrois_mars.csv"))
+        #expect(stored.hasSuffix("-000-octrois_mars.csv"))
         #expect(FileManager.default.fileExists(atPath: fixture.inbox + "/crea-sol/" + stored))
       }
       // The same name twice: never overwritten.

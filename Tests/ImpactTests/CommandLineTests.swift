@@ -90,14 +90,14 @@ import Testing
     let folder = TemporaryDirectory()
     var bytes =
       Array("Export du 03/04/2024\r\nN".utf8) + [0xB0] + Array(" atelier;Date;Code postal;Nb participants\r\n".utf8)
-    bytes += Array("A1;14/03/2024;75011;12\r\nA2;15/03/2024;20000;8\r\n".utf8)
+    bytes += Array("A1;14/03/2024;75011;12\r\nA2;15/03/2024;20000;8\r\nA3;16/03/2024;75011;\"3; 4\"\r\n".utf8)
     let path = folder.write("ateliers.csv", bytes: bytes)
     let outcome = try impact(["inspect", "--pipeline", "pipelines/canonical.yml", path])
     #expect(outcome.status == 0, "\(outcome.standardError)")
     let text = outcome.standardOutput
     #expect(text.contains("encoding: windows-1252"))
     #expect(text.contains("header line: 2"))
-    #expect(text.contains("records: 2"))
+    #expect(text.contains("records: 3"))
     #expect(text.contains("period: {column: \"Date\", format: dd/MM/yyyy"))
     #expect(text.contains("territory: {column: \"Code postal\", kind: postal_code}"))
     #expect(text.contains("- {column: \"Nb participants\", indicator: CHANGE-ME}"))

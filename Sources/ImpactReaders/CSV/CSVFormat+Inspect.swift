@@ -11,15 +11,49 @@ extension CSVFormat {
       defer { try? handle.close() }
       return [UInt8](handle.readData(ofLength: 65536))
     }) {
+      // Delimiters outside quotes, per line of the first 20: a quoted "a; b" counts nothing.
       let lines = head.split(separator: 0x0A, omittingEmptySubsequences: false).prefix(20)
+      func count(_ candidate: UInt8, in line: ArraySlice<UInt8>) -> Int {
+        var quoted = false
+        var total = 0
+        for byte in line {
+          if byte == UInt8(ascii: "\"") { quoted.toggle() } else if byte == candidate && !quoted { total += 1 }
+        }
+        return total
+      }
       var best: (delimiter: UInt8, total: Int) = (0x2C, -1)
       for candidate: UInt8 in [0x3B, 0x2C, 0x09, 0x7C] {
-        let total = lines.reduce(0) { sum, line in sum + line.filter { $0 == candidate }.count }
+        let total = lines.reduce(0) { $0 + count(candidate, in: $1) }
         if total > best.total { best = (candidate, total) }
       }
       options.delimiter = best.delimiter
-      let counts = lines.map { line in line.filter { $0 == best.delimiter }.count }
-      if let widest = counts.max(), let row = counts.firstIndex(of: widest) { options.headerRow = row + 1 }
+      /// Cells with something in them, outside quotes.
+      func filled(_ line: ArraySlice<UInt8>) -> Int {
+        var quoted = false
+        var cells = 0
+        var empty = true
+        for byte in line where byte != 0x0D {
+          if byte == UInt8(ascii: "\"") { quoted.toggle() }
+          if byte == best.delimiter && !quoted {
+            if !empty { cells += 1 }
+            empty = true
+          } else if byte != 0x20 {
+            empty = false
+          }
+        }
+        return cells + (empty ? 0 : 1)
+      }
+      // The header is the first line as wide as most lines with most of its cells filled:
+      // title lines above it are narrower, or padded with empty cells by the spreadsheet.
+      let counts = lines.filter { !$0.isEmpty }.map { count(best.delimiter, in: $0) }
+      let widths = Dictionary(grouping: counts, by: { $0 }).mapValues(\.count)
+      if let usual = widths.filter({ $0.key > 0 }).max(by: { ($0.value, $0.key) < ($1.value, $1.key) })?.key,
+        let row = lines.firstIndex(where: {
+          !$0.isEmpty && count(best.delimiter, in: $0) == usual && filled($0) * 2 > usual + 1
+        })
+      {
+        options.headerRow = row - lines.startIndex + 1
+      }
     }
     structure.headerRow = options.headerRow
     let probe = SampleCollector(names: [])
