@@ -155,6 +155,7 @@ public struct GroupingSetAggregator {
     }
     let regionRank = rank(count: table.regions.count + 1) { table.regionCode(regionIndex: $0) }
     var result: [AggregateRow] = []
+    let stocksOverYears = latestStock.isEmpty ? [:] : latestStockOverYears
     for grouping in Grouping.allCases {
       var groupIndex = UInt64IndexMap(capacity: 1024)
       var groups: [(key: GroupKey, statistics: Statistics, partners: Int)] = []
@@ -191,7 +192,7 @@ public struct GroupingSetAggregator {
           key.departement.map { departementRank[Int($0)] } ?? -1, key.partner.map { partnerRank[Int($0)] } ?? -1
         )
       }
-      applyStocks(grouping, to: &groups, index: groupIndex)
+      applyStocks(grouping, to: &groups, index: groupIndex, overYears: stocksOverYears)
       groups.sort { order($0.key) < order($1.key) }
       for group in groups {
         result.append(
@@ -204,24 +205,31 @@ public struct GroupingSetAggregator {
     return result
   }
 
-  /// For stock indicators, replaces a group's sum, mean, minimum and maximum by those of
-  /// each series' latest level, a series being a partner's values at one territory.
-  /// Groupings without a year take the latest level over all years.
-  private func applyStocks(
-    _ grouping: Grouping, to groups: inout [(key: GroupKey, statistics: Statistics, partners: Int)],
-    index: UInt64IndexMap
-  ) {
-    guard !latestStock.isEmpty else { return }
-    let hasYear = grouping == .indicatorYear || grouping == .indicatorYearRegion
+  /// Each stock series' latest level over all years, for the groupings without a year.
+  private var latestStockOverYears: [StockKey: (periodEnd: Int, order: Int, value: Quantity)] {
     var series: [StockKey: (periodEnd: Int, order: Int, value: Quantity)] = [:]
+    series.reserveCapacity(latestStock.count)
     for (key, latest) in latestStock {
       var seriesKey = key
-      if !hasYear { seriesKey.year = 0 }
+      seriesKey.year = 0
       if let current = series[seriesKey], (current.periodEnd, current.order) > (latest.periodEnd, latest.order) {
         continue
       }
       series[seriesKey] = latest
     }
+    return series
+  }
+
+  /// For stock indicators, replaces a group's sum, mean, minimum and maximum by those of
+  /// each series' latest level, a series being a partner's values at one territory.
+  /// Groupings without a year take the latest level over all years.
+  private func applyStocks(
+    _ grouping: Grouping, to groups: inout [(key: GroupKey, statistics: Statistics, partners: Int)],
+    index: UInt64IndexMap, overYears: [StockKey: (periodEnd: Int, order: Int, value: Quantity)]
+  ) {
+    guard !latestStock.isEmpty else { return }
+    let hasYear = grouping == .indicatorYear || grouping == .indicatorYearRegion
+    let series = hasYear ? latestStock : overYears
     var levels: [Int: Statistics] = [:]
     let table = ledger.territoryTable
     for (key, latest) in series {
