@@ -47,7 +47,12 @@ public struct PipelineRunner: Sendable {
       outputDirectory: outputDirectory ?? pipeline.outputDirectory, runID: RunFolder.makeRunID(at: started))
     do {
       let rejects = try RejectsCSVWriter(path: folder.path(of: "rejects.csv"))
+      var tally = RejectsTally()
       let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(inputs: inputs.inputs) { event in
+        tally.add(
+          file: event.file, line: event.line, partner: event.partner, response: event.response,
+          indicator: event.indicator, field: event.field, value: event.value, reason: event.reason.code,
+          message: event.message, hintFrench: event.reason.hintFrench, hintEnglish: event.reason.hintEnglish)
         try rejects.write(
           file: event.file, line: event.line, partner: event.partner, response: event.response,
           indicator: event.indicator, field: event.field, value: event.value, reason: event.reason,
@@ -78,6 +83,7 @@ public struct PipelineRunner: Sendable {
         catalogPath: pipeline.catalogPath, startedAt: started, finishedAt: Date(), counts: ingestion.counts,
         rejections: ingestion.rejections, inputs: ingestion.inputs, skipped: inputs.skipped, ledger: ingestion.ledger,
         rows: aggregator.rows(), transitions: aggregator.transitionTotals())
+      result.rejectsTally = tally
       phase("aggregate")
       let summary = SummaryJSONReport()
       for report in Reports.all where report.fileName != summary.fileName && !(report is any LedgerReport) {

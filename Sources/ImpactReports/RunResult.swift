@@ -62,6 +62,9 @@ public struct RunResult {
   public var ledger: Ledger
   public var rows: [AggregateRow]
   public var transitions: [TransitionTotals]
+  /// The rejects counted by reason and partner as the runner wrote them; reports that
+  /// need them read `rejects.csv` back when it is nil.
+  public var rejectsTally: RejectsTally?
 
   public init(
     runID: String, toolVersion: String, pipelinePath: String, catalogPath: String, startedAt: Date,

@@ -6,8 +6,8 @@ import ImpactSupport
 /// région, year and partner, and the rejects by reason and partner with what to fix.
 ///
 /// The page is self-contained (inline style and SVG, no fetch of any kind) and reads
-/// without JavaScript. Rejects by partner are not in `RunResult`: they are counted from
-/// the `rejects.csv` beside `path`, which the runner closes before writing this report.
+/// without JavaScript. Rejects by reason and partner come from the runner's tally, or are
+/// counted from the `rejects.csv` beside `path` when the result has none.
 /// Figures are the exact decimals of the other reports, grouped by thousands.
 public struct HTMLReport: Report {
   public init() {}
@@ -16,7 +16,7 @@ public struct HTMLReport: Report {
 
   public func write(_ result: RunResult, to path: String) throws {
     let folder = (path as NSString).deletingLastPathComponent
-    let rejects = RejectsTally(path: (folder.isEmpty ? "." : folder) + "/rejects.csv")
+    let rejects = result.rejectsTally ?? RejectsTally(path: (folder.isEmpty ? "." : folder) + "/rejects.csv")
     let file = try OutputFile(path: path)
     try file.write(ReportPage(result: result, rejects: rejects).render())
     try file.close()

@@ -7,7 +7,7 @@ import ImpactModel
 /// counts, the first hints of each reason and a few examples per reason are kept, so
 /// memory does not grow with the rejects; past `maximumPartners` distinct partner
 /// values (invalid ids each count as one), the rest are counted together.
-struct RejectsTally {
+public struct RejectsTally: Sendable {
   /// A rejected or superseded observation shown as an example of its reason.
   struct Example {
     var file = ""
@@ -62,6 +62,18 @@ struct RejectsTally {
   private(set) var otherPartners = Partner(id: "", isRest: true)
   /// Why the file could not be read, when it could not.
   private(set) var problem: String?
+
+  /// An empty tally, fed with `add` while the run writes `rejects.csv`, which spares
+  /// reading the file back.
+  public init() {}
+
+  /// Counts one reject, with the cells `rejects.csv` gets.
+  public mutating func add(
+    file: String, line: Int, partner: String, response: String, indicator: String, field: String, value: String,
+    reason: String, message: String, hintFrench: String, hintEnglish: String
+  ) {
+    add([file, String(line), partner, response, indicator, field, value, reason, message, hintFrench, hintEnglish])
+  }
 
   /// Reads `path`, a `rejects.csv` with the columns of `columns` in any order.
   init(path: String) {
