@@ -24,6 +24,15 @@ struct CSVFieldDecoder {
     return true
   }
 
+  /// Every field of a record as text (a header's names).
+  func texts(of record: CSVRecord) -> [String] {
+    (0..<record.fields.count).map { index in
+      var bytes: [UInt8] = []
+      appendDecoded(record, index, to: &bytes)
+      return String(decoding: bytes, as: UTF8.self)
+    }
+  }
+
   /// Why a row cannot be read against a header of `columnCount` columns, or nil.
   func malformation(of record: CSVRecord, columnCount: Int) -> String? {
     if record.strayQuote {

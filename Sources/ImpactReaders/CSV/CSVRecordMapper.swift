@@ -67,12 +67,7 @@ struct CSVRecordMapper {
   }
 
   private mutating func readHeader(_ record: CSVRecord) {
-    var names: [String] = []
-    for index in 0..<record.fields.count {
-      var bytes: [UInt8] = []
-      decoder.appendDecoded(record, index, to: &bytes)
-      names.append(String(decoding: bytes, as: UTF8.self))
-    }
+    let names = decoder.texts(of: record)
     columnCount = names.count
     columnNames = names
     let keys = names.map(Self.key)

@@ -80,12 +80,7 @@ struct CSVRowMapper {
   static let expectedColumns = RawField.allCases.map(\.name).joined(separator: ", ")
 
   private mutating func readHeader(_ record: CSVRecord) {
-    var names: [String] = []
-    for index in 0..<record.fields.count {
-      var bytes: [UInt8] = []
-      decoder.appendDecoded(record, index, to: &bytes)
-      names.append(String(decoding: bytes, as: UTF8.self))
-    }
+    let names = decoder.texts(of: record)
     header = names
     var ignored: [String] = []
     var labels: [RawField: String] = [:]
