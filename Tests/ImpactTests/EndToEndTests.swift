@@ -9,7 +9,6 @@ import Testing
 /// After an intended change, regenerate the golden files with
 /// `IMPACT_UPDATE_GOLDEN=1 swift test --filter EndToEndTests` and review the diff.
 @Suite struct EndToEndTests {
-  static let golden = repositoryRoot + "/Tests/ImpactTests/Golden"
 
   func loadPipeline() throws -> PipelineDefinition {
     try PipelineDefinition.load(path: repositoryRoot + "/pipelines/canonical.yml").get()
@@ -25,16 +24,7 @@ import Testing
     #expect(result.counts.rejected == 14)
     #expect(result.counts.superseded == 6)
     #expect(result.skipped.contains { $0.hasSuffix("README.md") })
-    for name in ["aggregates.csv", "records.csv", "rejects.csv"] {
-      let produced = try String(contentsOfFile: folder.latestPath + "/" + name, encoding: .utf8)
-        .replacingOccurrences(of: repositoryRoot + "/", with: "")
-      let goldenPath = Self.golden + "/samples-" + name
-      if ProcessInfo.processInfo.environment["IMPACT_UPDATE_GOLDEN"] == "1" {
-        try produced.write(toFile: goldenPath, atomically: true, encoding: .utf8)
-      }
-      let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
-      #expect(produced == expected, "\(name) differs from \(goldenPath)")
-    }
+    try expectGoldenReports(in: folder.latestPath, prefix: "samples-")
   }
 
   @Test func summaryAccountsForEveryInput() throws {

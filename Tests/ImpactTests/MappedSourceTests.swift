@@ -369,15 +369,6 @@ import Testing
     #expect(result.counts.accepted == 738)
     let sources = Set(result.inputs.compactMap(\.source))
     #expect(sources.count == 7)
-    for name in ["aggregates.csv", "records.csv", "rejects.csv"] {
-      let produced = try String(contentsOfFile: folder.latestPath + "/" + name, encoding: .utf8)
-        .replacingOccurrences(of: repositoryRoot + "/", with: "")
-      let goldenPath = EndToEndTests.golden + "/alliance-" + name
-      if ProcessInfo.processInfo.environment["IMPACT_UPDATE_GOLDEN"] == "1" {
-        try produced.write(toFile: goldenPath, atomically: true, encoding: .utf8)
-      }
-      let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
-      #expect(produced == expected, "\(name) differs from \(goldenPath)")
-    }
+    try expectGoldenReports(in: folder.latestPath, prefix: "alliance-")
   }
 }

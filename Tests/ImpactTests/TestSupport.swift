@@ -3,6 +3,7 @@ import ImpactModel
 import ImpactNormalization
 import ImpactPipeline
 import ImpactReaders
+import Testing
 
 /// The repository root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -138,4 +139,20 @@ func parseCSV(_ text: String) -> [[String]] {
     rows.append(row)
   }
   return rows
+}
+
+/// Compares a run's CSV reports with the golden files `Golden/<prefix><name>`, paths made
+/// relative to the repository; `IMPACT_UPDATE_GOLDEN=1` rewrites the golden files first.
+func expectGoldenReports(in runFolder: String, prefix: String) throws {
+  let golden = repositoryRoot + "/Tests/ImpactTests/Golden/"
+  for name in ["aggregates.csv", "records.csv", "rejects.csv"] {
+    let produced = try String(contentsOfFile: runFolder + "/" + name, encoding: .utf8)
+      .replacingOccurrences(of: repositoryRoot + "/", with: "")
+    let goldenPath = golden + prefix + name
+    if ProcessInfo.processInfo.environment["IMPACT_UPDATE_GOLDEN"] == "1" {
+      try produced.write(toFile: goldenPath, atomically: true, encoding: .utf8)
+    }
+    let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
+    #expect(produced == expected, "\(name) differs from \(goldenPath)")
+  }
 }
