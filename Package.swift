@@ -16,6 +16,8 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     // libxml2, read through its streaming xmlTextReader API.
@@ -44,12 +46,18 @@ let package = Package(
       name: "ImpactAggregation", dependencies: ["ImpactModel", "ImpactNormalization"], swiftSettings: hotLoops),
     // Report writers: CSV and JSON.
     .target(name: "ImpactReports", dependencies: ["ImpactModel", "ImpactAggregation"], swiftSettings: hotLoops),
+    // The embedded store (SQLite through GRDB): inputs seen, their normalized batches, runs.
+    .target(
+      name: "ImpactStore",
+      dependencies: ["ImpactModel", "ImpactSupport", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     // Pipeline definitions and the runner that wires readers, normalization, aggregation and reports.
     .target(
       name: "ImpactPipeline",
       dependencies: [
-        "ImpactModel", "ImpactReaders", "ImpactNormalization", "ImpactAggregation", "ImpactReports",
+        "ImpactModel", "ImpactReaders", "ImpactNormalization", "ImpactAggregation", "ImpactReports", "ImpactStore",
         .product(name: "Yams", package: "Yams"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     // zlib, for gzip-compressed downloads.
@@ -67,15 +75,16 @@ let package = Package(
     .executableTarget(
       name: "impact",
       dependencies: [
-        "ImpactPipeline", "ImpactModel", "ImpactServer",
+        "ImpactPipeline", "ImpactModel", "ImpactReports", "ImpactServer", "ImpactStore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .testTarget(
       name: "ImpactTests",
       dependencies: [
         "ImpactSupport", "ImpactModel", "ImpactReaders", "ImpactNormalization", "ImpactAggregation",
-        "ImpactReports", "ImpactPipeline",
+        "ImpactReports", "ImpactPipeline", "ImpactStore",
       ]
     ),
     .testTarget(

@@ -67,6 +67,15 @@ public struct TransitionTotals: Sendable {
   public let responses: Int
 }
 
+/// One transition's activity in one year: what its trends compare year to year.
+public struct TransitionYear: Sendable, Equatable {
+  public let transition: Transition
+  public let year: Int
+  public let responses: Int
+  public let partners: Int
+  public let observations: Int
+}
+
 /// Rolls accepted records up into the grouping sets.
 ///
 /// Records first land in cells keyed by (indicator, year, département, partner), one hash
@@ -100,6 +109,13 @@ public struct GroupingSetAggregator {
   private let transitionIndex: [Int]
   private let years: [Int]
   private let departements: [Int16]
+  /// Per (transition, year), a bit per global response and the observations, for the
+  /// trends; allocated for a pair when it first occurs.
+  private var transitionYearResponses: [Int: [UInt64]] = [:]
+  private var transitionYearObservations: [Int: Int] = [:]
+  private var lastTransitionYear = -1
+  private var lastTransitionYearBits: [UInt64] = []
+  private var lastTransitionYearObservations = 0
 
   public init(ledger: Ledger) {
     self.ledger = ledger
@@ -137,11 +153,52 @@ public struct GroupingSetAggregator {
     let transition = transitionIndex[Int(record.indicator)]
     let response = Int(record.response)
     transitionResponses[transition][response >> 6] |= 1 << UInt64(response & 63)
+    let pair = transition << 16 | year
+    if pair != lastTransitionYear {
+      flushTransitionYear()
+      lastTransitionYear = pair
+      lastTransitionYearBits =
+        transitionYearResponses.removeValue(forKey: pair)
+        ?? [UInt64](repeating: 0, count: transitionResponses[0].count)
+    }
+    lastTransitionYearBits[response >> 6] |= 1 << UInt64(response & 63)
+    lastTransitionYearObservations += 1
+  }
+
+  /// Puts the (transition, year) pair being filled back among the others.
+  private mutating func flushTransitionYear() {
+    if lastTransitionYear >= 0 {
+      transitionYearResponses[lastTransitionYear] = lastTransitionYearBits
+      transitionYearObservations[lastTransitionYear, default: 0] += lastTransitionYearObservations
+    }
+    lastTransitionYear = -1
+    lastTransitionYearBits = []
+    lastTransitionYearObservations = 0
   }
 
   /// Adds every record of the ledger that was not superseded.
   public mutating func addAll() {
     for record in ledger.records where !record.superseded { add(record) }
+    finish()
+  }
+
+  /// Ends a series of `add(_:)` calls made one by one.
+  public mutating func finish() { flushTransitionYear() }
+
+  /// Per transition and year: distinct responses and partners, and observations, in
+  /// `Transition.allCases` then year order. Call after `addAll()` (or `finish()`).
+  public func transitionYears() -> [TransitionYear] {
+    var partners: [Int: Set<Int32>] = [:]
+    for cell in cellKeys {
+      partners[transitionIndex[Int(cell.indicator)] << 16 | cell.year, default: []].insert(cell.partner)
+    }
+    return transitionYearObservations.keys.sorted().map { pair in
+      let bits = transitionYearResponses[pair] ?? []
+      return TransitionYear(
+        transition: Transition.allCases[pair >> 16], year: pair & 0xFFFF,
+        responses: bits.reduce(0) { $0 + $1.nonzeroBitCount }, partners: partners[pair]?.count ?? 0,
+        observations: transitionYearObservations[pair] ?? 0)
+    }
   }
 
   /// The rows of every grouping set, in a stable order: grouping, indicator (catalog

@@ -52,9 +52,21 @@ public struct Ingestion {
   /// Ingests `inputs`; `onReject` sees every rejected and superseded observation in input
   /// order. Only an error thrown by `onReject` (a report that cannot be written) stops it.
   public func run(inputs sources: [Input], onReject: (RejectEvent) throws -> Void) throws -> IngestionResult {
-    let files = sources.map(\.path)
+    try run(items: sources.map { IngestionItem(input: $0) }, onReject: onReject)
+  }
+
+  /// Ingests `items`: files are read and normalized, stored batches decoded, on worker
+  /// threads; they are merged in the order given. `onBatch` sees each batch once merged,
+  /// with its encoding when the item asked for one; `onReject` every rejected and
+  /// superseded observation in order. An error from either, a stored batch that cannot be
+  /// decoded, or a cancellation stops the ingestion.
+  public func run(
+    items: [IngestionItem], onBatch: ((Int, NormalizedBatch, InputReport, [UInt8]?) throws -> Void)? = nil,
+    onReject: (RejectEvent) throws -> Void
+  ) throws -> IngestionResult {
+    let files = items.map(\.path)
     let ledger = Ledger(catalog: catalog)
-    let sizes = files.map(Self.fileSize)
+    let sizes = items.map { $0.bytes ?? Self.fileSize($0.path) }
     ledger.reserve(records: sizes.reduce(0, +) / Self.bytesPerRecordEstimate)
     var inputs: [InputReport] = []
     var rejections: [RejectReason: Int] = [:]
@@ -65,29 +77,33 @@ public struct Ingestion {
     for _ in 0..<threads {
       Thread.detachNewThread {
         while let index = queue.claim() {
-          queue.deliver(index, Self.read(sources[index], catalog: catalog, size: sizes[index]))
+          queue.deliver(index, Self.prepare(items[index], catalog: catalog, size: sizes[index]))
         }
       }
     }
     var failure: Error?
     var firstWithDigest: [String: String] = [:]
     for index in files.indices {
-      let (batch, input) = queue.take(index)
+      let prepared = queue.take(index)
       guard failure == nil else { continue }
-      let file = ledger.addFile(files[index])
-      var report = input
-      if !report.sha256.isEmpty {
-        if let earlier = firstWithDigest[report.sha256] {
-          report.warnings.append("same content as \(earlier): its observations replace that file's")
-        } else {
-          firstWithDigest[report.sha256] = files[index]
-        }
-      }
-      report.read = batch.readCount
-      report.rejected = batch.rejects.count
-      counts.read += batch.readCount
-      counts.rejected += batch.rejects.count
       do {
+        try RunCancellation.check()
+        guard let batch = prepared.batch else {
+          throw prepared.error ?? RunError(message: "no batch for \(files[index])")
+        }
+        let file = ledger.addFile(files[index])
+        var report = prepared.report
+        if !report.sha256.isEmpty {
+          if let earlier = firstWithDigest[report.sha256] {
+            report.warnings.append("same content as \(earlier): its observations replace that file's")
+          } else {
+            firstWithDigest[report.sha256] = files[index]
+          }
+        }
+        report.read = batch.readCount
+        report.rejected = batch.rejects.count
+        counts.read += batch.readCount
+        counts.rejected += batch.rejects.count
         for reject in batch.rejects {
           rejections[reject.reason, default: 0] += 1
           report.rejections[reject.reason, default: 0] += 1
@@ -107,10 +123,11 @@ public struct Ingestion {
           }
         }
         if let writeError { throw writeError }
+        try onBatch?(index, batch, report, prepared.encoded)
+        inputs.append(report)
       } catch {
         failure = error
       }
-      inputs.append(report)
     }
     queue.finish()
     if let failure { throw failure }
@@ -126,6 +143,23 @@ public struct Ingestion {
     counts.accepted = ledger.acceptedCount
     counts.superseded = ledger.supersededCount
     return IngestionResult(ledger: ledger, inputs: inputs, counts: counts, rejections: rejections)
+  }
+
+  /// One item made ready on a worker thread.
+  static func prepare(_ item: IngestionItem, catalog: Catalog, size: Int) -> PreparedBatch {
+    if let load = item.stored {
+      do {
+        let (batch, report) = try load()
+        return PreparedBatch(batch: batch, report: report, encoded: nil, error: nil)
+      } catch {
+        return PreparedBatch(
+          batch: nil, report: InputReport(path: item.path, format: "", sha256: "", bytes: 0), encoded: nil,
+          error: error)
+      }
+    }
+    let (batch, report) = read(item.input!, catalog: catalog, size: size)
+    return PreparedBatch(
+      batch: batch, report: report, encoded: item.encode ? batch.encoded(catalog: catalog) : nil, error: nil)
   }
 
   private func supersededEvent(ledger: Ledger, old: LedgerRecord, by: Supersession) -> RejectEvent {
@@ -211,10 +245,44 @@ public struct Ingestion {
   }
 }
 
+/// What to merge: a file to read, or a batch the store kept.
+public struct IngestionItem: @unchecked Sendable {
+  /// The path the ledger and the reports name.
+  public var path: String
+  /// The file to read and normalize; nil for a stored batch.
+  public var input: Input?
+  /// Loads a stored batch and its input's report; nil for a file.
+  public var stored: (@Sendable () throws -> (NormalizedBatch, InputReport))?
+  /// Whether to encode the batch for the store once read.
+  public var encode = false
+  /// The input's size when known, to size the tables.
+  public var bytes: Int?
+
+  public init(input: Input, encode: Bool = false) {
+    path = input.path
+    self.input = input
+    self.encode = encode
+  }
+
+  public init(path: String, bytes: Int, stored: @escaping @Sendable () throws -> (NormalizedBatch, InputReport)) {
+    self.path = path
+    self.bytes = bytes
+    self.stored = stored
+  }
+}
+
+/// A batch made ready by a worker, or why it could not be.
+struct PreparedBatch: @unchecked Sendable {
+  var batch: NormalizedBatch?
+  var report: InputReport
+  var encoded: [UInt8]?
+  var error: Error?
+}
+
 /// Hands file indexes to workers and their batches back to the merger, in order.
 final class BatchQueue: @unchecked Sendable {
   private let condition = NSCondition()
-  private var results: [(NormalizedBatch, InputReport)?]
+  private var results: [PreparedBatch?]
   private var nextToClaim = 0
   private var nextToMerge = 0
   private var cancelled = false
@@ -235,7 +303,7 @@ final class BatchQueue: @unchecked Sendable {
     return nextToClaim - 1
   }
 
-  func deliver(_ index: Int, _ result: (NormalizedBatch, InputReport)) {
+  func deliver(_ index: Int, _ result: PreparedBatch) {
     condition.lock()
     results[index] = result
     condition.broadcast()
@@ -243,7 +311,7 @@ final class BatchQueue: @unchecked Sendable {
   }
 
   /// Waits for batch `index` and removes it from the queue.
-  func take(_ index: Int) -> (NormalizedBatch, InputReport) {
+  func take(_ index: Int) -> PreparedBatch {
     condition.lock()
     defer { condition.unlock() }
     while results[index] == nil { condition.wait() }

@@ -22,6 +22,11 @@ public struct InputDiscovery {
   /// The paths of the inputs, in reading order.
   public var files: [String] { inputs.map(\.path) }
 
+  /// No input at all: a run that reports on its store alone.
+  public static var empty: InputDiscovery { InputDiscovery() }
+
+  private init() {}
+
   /// Expands `paths` and the sources' globs; a path that does not exist is a usage error.
   public init(paths: [String], sources: [SourceDefinition] = [], includeSourceFiles: Bool = false) throws(UsageError) {
     let manager = FileManager.default

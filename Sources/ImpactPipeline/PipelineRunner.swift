@@ -4,6 +4,8 @@ import ImpactModel
 import ImpactNormalization
 import ImpactReaders
 import ImpactReports
+import ImpactStore
+import Logging
 
 /// The version written into every summary.
 public enum ImpactVersion {
@@ -17,6 +19,10 @@ public struct PipelineRunner: Sendable {
   public var workers = ProcessInfo.processInfo.activeProcessorCount
   /// Called after each phase of a run with its name and duration, for `--timings`.
   public var onPhase: (@Sendable (String, TimeInterval) -> Void)?
+  /// Called after each input is merged, for a progress bar.
+  public var onProgress: (@Sendable (IngestionProgress) -> Void)?
+  /// Where the runner tells what it does (the store's decisions, publication, pruning).
+  public var logger = Logger(label: "impact")
 
   public init(pipeline: PipelineDefinition) { self.pipeline = pipeline }
 
@@ -34,74 +40,113 @@ public struct PipelineRunner: Sendable {
     return discovery
   }
 
-  /// Ingests and publishes; returns the published run's result and folder.
+  /// Ingests exactly `inputs`, remembering nothing, and publishes; returns the published
+  /// run's result and folder.
   public func run(inputs: InputDiscovery, outputDirectory: String? = nil) throws -> (RunResult, RunFolder) {
     let started = Date()
-    var phaseStart = started
-    func phase(_ name: String) {
-      let now = Date()
-      onPhase?(name, now.timeIntervalSince(phaseStart))
-      phaseStart = now
-    }
     let folder = try RunFolder(
       outputDirectory: outputDirectory ?? pipeline.outputDirectory, runID: RunFolder.makeRunID(at: started))
     do {
-      let rejects = try RejectsCSVWriter(path: folder.path(of: "rejects.csv"))
-      var tally = RejectsTally()
-      let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(inputs: inputs.inputs) { event in
-        tally.add(
-          file: event.file, line: event.line, partner: event.partner, response: event.response,
-          indicator: event.indicator, field: event.field, value: event.value, reason: event.reason.code,
-          message: event.message, hintFrench: event.reason.hintFrench, hintEnglish: event.reason.hintEnglish)
-        try rejects.write(
-          file: event.file, line: event.line, partner: event.partner, response: event.response,
-          indicator: event.indicator, field: event.field, value: event.value, reason: event.reason,
-          message: event.message)
-      }
-      try rejects.close()
-      phase("read, validate and merge \(inputs.files.count) input(s)")
-      guard ingestion.counts.balances else {
-        let counts = ingestion.counts
-        throw RunError(
-          message:
-            "accounting error: read \(counts.read) ≠ accepted \(counts.accepted) + rejected \(counts.rejected) + superseded \(counts.superseded)"
-        )
-      }
-      // Reports that need only the ledger are written on other threads while this one
-      // aggregates; the rest follow once the aggregates exist.
-      let ledgerReports = Reports.all.compactMap { $0 as? any LedgerReport }
-      let background = BackgroundWork()
-      for report in ledgerReports {
-        let ledger = UncheckedBox(ingestion.ledger)
-        let path = folder.path(of: report.fileName)
-        background.start { try report.write(ledger: ledger.value, to: path) }
-      }
-      var aggregator = GroupingSetAggregator(ledger: ingestion.ledger)
-      aggregator.addAll()
-      var result = RunResult(
-        runID: folder.runID, toolVersion: ImpactVersion.current, pipelinePath: pipeline.path,
-        catalogPath: pipeline.catalogPath, startedAt: started, finishedAt: Date(), counts: ingestion.counts,
-        rejections: ingestion.rejections, inputs: ingestion.inputs, skipped: inputs.skipped, ledger: ingestion.ledger,
-        rows: aggregator.rows(), transitions: aggregator.transitionTotals())
-      result.rejectsTally = tally
-      phase("aggregate")
-      let summary = SummaryJSONReport()
-      for report in Reports.all where report.fileName != summary.fileName && !(report is any LedgerReport) {
-        try report.write(result, to: folder.path(of: report.fileName))
-        phase("write \(report.fileName)")
-      }
-      try background.wait()
-      phase("finish " + ledgerReports.map(\.fileName).joined(separator: ", "))
-      // The summary goes last so that its end time covers every report.
-      result.finishedAt = Date()
-      try summary.write(result, to: folder.path(of: summary.fileName))
+      let result = try compute(
+        items: inputs.inputs.map { IngestionItem(input: $0) }, skipped: inputs.skipped, into: folder, started: started)
+      try RunCancellation.check()
       try folder.publish()
-      phase("write summary.json and publish")
       return (result, folder)
     } catch {
       folder.discard()
       throw error
     }
+  }
+
+  /// Merges `items` in order and writes every report into `folder`'s working path,
+  /// without publishing it. `onBatch` sees each merged batch (see `Ingestion`).
+  func compute(
+    items: [IngestionItem], skipped: [String], into folder: RunFolder, started: Date, delta: RunDelta? = nil,
+    onBatch: ((Int, NormalizedBatch, InputReport, [UInt8]?) throws -> Void)? = nil,
+    adjust: ((inout [InputReport]) -> Void)? = nil
+  ) throws -> RunResult {
+    var phaseStart = started
+    func phase(_ name: String) throws {
+      let now = Date()
+      onPhase?(name, now.timeIntervalSince(phaseStart))
+      phaseStart = now
+      try RunCancellation.check()
+    }
+    let rejects = try RejectsCSVWriter(path: folder.path(of: "rejects.csv"))
+    var tally = RejectsTally()
+    var progress = IngestionProgress(
+      files: 0, filesTotal: items.count, bytes: 0,
+      bytesTotal: items.reduce(0) { $0 + ($1.bytes ?? Ingestion.fileSize($1.path)) }, observations: 0)
+    let onProgress = self.onProgress
+    let merged: (Int, NormalizedBatch, InputReport, [UInt8]?) throws -> Void = { index, batch, report, encoded in
+      try onBatch?(index, batch, report, encoded)
+      progress.files += 1
+      progress.bytes += items[index].bytes ?? report.bytes
+      progress.observations += batch.readCount
+      onProgress?(progress)
+    }
+    let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(items: items, onBatch: merged) {
+      event in
+      tally.add(
+        file: event.file, line: event.line, partner: event.partner, response: event.response,
+        indicator: event.indicator, field: event.field, value: event.value, reason: event.reason.code,
+        message: event.message, hintFrench: event.reason.hintFrench, hintEnglish: event.reason.hintEnglish)
+      try rejects.write(
+        file: event.file, line: event.line, partner: event.partner, response: event.response,
+        indicator: event.indicator, field: event.field, value: event.value, reason: event.reason,
+        message: event.message)
+    }
+    try rejects.close()
+    try phase("read, validate and merge \(items.count) input(s)")
+    guard ingestion.counts.balances else {
+      let counts = ingestion.counts
+      throw RunError(
+        message:
+          "accounting error: read \(counts.read) ≠ accepted \(counts.accepted) + rejected \(counts.rejected) + superseded \(counts.superseded)"
+      )
+    }
+    // Reports that need only the ledger are written on other threads while this one
+    // aggregates; the rest follow once the aggregates exist.
+    let ledgerReports = Reports.all.compactMap { $0 as? any LedgerReport }
+    let background = BackgroundWork()
+    for report in ledgerReports {
+      let ledger = UncheckedBox(ingestion.ledger)
+      let path = folder.path(of: report.fileName)
+      background.start { try report.write(ledger: ledger.value, to: path) }
+    }
+    var aggregator = GroupingSetAggregator(ledger: ingestion.ledger)
+    aggregator.addAll()
+    var inputs = ingestion.inputs
+    adjust?(&inputs)
+    var result = RunResult(
+      runID: folder.runID, toolVersion: ImpactVersion.current, pipelinePath: pipeline.path,
+      catalogPath: pipeline.catalogPath, startedAt: started, finishedAt: Date(), counts: ingestion.counts,
+      rejections: ingestion.rejections, inputs: inputs, skipped: skipped, ledger: ingestion.ledger,
+      rows: aggregator.rows(), transitions: aggregator.transitionTotals())
+    result.transitionYears = aggregator.transitionYears()
+    result.rejectsTally = tally
+    if var delta {
+      for input in inputs where input.isNew {
+        delta.newCounts.read += input.read
+        delta.newCounts.accepted += input.accepted
+        delta.newCounts.rejected += input.rejected
+        delta.newCounts.superseded += input.superseded
+      }
+      result.delta = delta
+    }
+    try phase("aggregate")
+    let summary = SummaryJSONReport()
+    for report in Reports.all where report.fileName != summary.fileName && !(report is any LedgerReport) {
+      try report.write(result, to: folder.path(of: report.fileName))
+      try phase("write \(report.fileName)")
+    }
+    try background.wait()
+    try phase("finish " + ledgerReports.map(\.fileName).joined(separator: ", "))
+    // The summary goes last so that its end time covers every report.
+    result.finishedAt = Date()
+    try summary.write(result, to: folder.path(of: summary.fileName))
+    try phase("write summary.json")
+    return result
   }
 
   /// The definition checks that need the inputs: a mapped column or path that none of a
@@ -145,6 +190,15 @@ public struct PipelineRunner: Sendable {
   public func validate(inputs: InputDiscovery, onReject: (RejectEvent) -> Void) throws -> IngestionResult {
     try Ingestion(catalog: pipeline.catalog, workers: workers).run(inputs: inputs.inputs) { onReject($0) }
   }
+}
+
+/// How far the merge of a run's inputs got.
+public struct IngestionProgress: Sendable {
+  public var files: Int
+  public var filesTotal: Int
+  public var bytes: Int
+  public var bytesTotal: Int
+  public var observations: Int
 }
 
 /// A record sink that keeps nothing, for probing files.

@@ -1,4 +1,5 @@
 import Foundation
+import ImpactSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -87,4 +88,68 @@ public struct RunError: Error, CustomStringConvertible {
   public let message: String
   public init(message: String) { self.message = message }
   public var description: String { message }
+}
+
+extension RunFolder {
+  /// The hidden file in a run folder naming the state its reports were computed from.
+  static let stateFile = ".impact-state"
+
+  /// The run `DIR/latest` points at, or nil.
+  public static func current(in outputDirectory: String) -> String? {
+    guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: outputDirectory + "/latest"),
+      !target.contains("/")
+    else { return nil }
+    return FileManager.default.fileExists(atPath: outputDirectory + "/" + target + "/summary.json") ? target : nil
+  }
+
+  /// The state a published run folder was computed from, or nil.
+  static func state(of folder: String) -> String? {
+    (try? String(contentsOfFile: folder + "/" + stateFile, encoding: .utf8))?.trimmingCharacters(
+      in: .whitespacesAndNewlines)
+  }
+
+  static func writeState(_ state: String, into folder: String) throws {
+    let file = try OutputFile(path: folder + "/" + stateFile)
+    try file.write(Array((state + "\n").utf8))
+    try file.close()
+  }
+
+  /// Removes all but the `keep` newest run folders of `outputDirectory`, never the one
+  /// `latest` points at. Returns the ids removed.
+  @discardableResult
+  public static func prune(outputDirectory: String, keep: Int) throws -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []
+    let current = Self.current(in: outputDirectory)
+    let runs = names.filter { name in
+      var isDirectory: ObjCBool = false
+      return isRunID(name)
+        && FileManager.default.fileExists(atPath: outputDirectory + "/" + name, isDirectory: &isDirectory)
+        && isDirectory.boolValue
+    }.sorted(by: >)
+    var removed: [String] = []
+    for name in runs.dropFirst(max(0, keep)) where name != current {
+      // Renamed out of sight first, so that a reader never sees a half-removed run.
+      let doomed = outputDirectory + "/.pruned-" + name
+      guard rename(outputDirectory + "/" + name, doomed) == 0 else { continue }
+      try? FileManager.default.removeItem(atPath: doomed)
+      removed.append(name)
+    }
+    return removed
+  }
+
+  /// Whether `name` has the shape `makeRunID` gives: `yyyyMMddTHHmmssZ-xxxx`.
+  static func isRunID(_ name: String) -> Bool {
+    let bytes = Array(name.utf8)
+    guard bytes.count == 21, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z"),
+      bytes[16] == UInt8(ascii: "-")
+    else { return false }
+    return bytes.enumerated().allSatisfy { index, byte in
+      switch index {
+      case 8, 15, 16: true
+      case 17...:
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+      default: (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+      }
+    }
+  }
 }

@@ -65,6 +65,13 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
   }
 
+  /// `text` as a JSON string literal, quotes included.
+  public static func quoted(_ text: String) -> String {
+    var output = ""
+    writeString(text, to: &output)
+    return output
+  }
+
   private static func writeString(_ text: String, to output: inout String) {
     output += "\""
     for scalar in text.unicodeScalars {

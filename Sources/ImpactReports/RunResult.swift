@@ -3,7 +3,7 @@ import ImpactAggregation
 import ImpactModel
 
 /// What happened to one input file.
-public struct InputReport: Sendable {
+public struct InputReport: Sendable, Codable {
   public var path: String
   public var format: String
   /// The pipeline source that mapped the file; nil for the canonical format.
@@ -25,6 +25,10 @@ public struct InputReport: Sendable {
   public var unmapped: [String] = []
   /// Rejections of this file by reason.
   public var rejections: [RejectReason: Int] = [:]
+  /// With the store: the run that ingested the file.
+  public var ingestedBy: String?
+  /// With the store: whether this publication is the first to count the file.
+  public var isNew = false
 
   public init(path: String, format: String, sha256: String, bytes: Int) {
     self.path = path
@@ -65,6 +69,10 @@ public struct RunResult {
   /// The rejects counted by reason and partner as the runner wrote them; reports that
   /// need them read `rejects.csv` back when it is nil.
   public var rejectsTally: RejectsTally?
+  /// Per transition and year, for the trends.
+  public var transitionYears: [TransitionYear] = []
+  /// With the store: what this run changed; nil for a run without one.
+  public var delta: RunDelta?
 
   public init(
     runID: String, toolVersion: String, pipelinePath: String, catalogPath: String, startedAt: Date,
@@ -114,6 +122,29 @@ public enum Reports {
     SummaryJSONReport(),
     AggregatesCSVReport(),
     RecordsCSVReport(),
+    TrendsCSVReport(),
     HTMLReport(),
   ]
+}
+
+/// What a run with the store changed, beside the cumulative picture its reports show.
+public struct RunDelta: Sendable {
+  public var storePath: String
+  /// Active inputs in the store, this run's included.
+  public var storedInputs = 0
+  /// Inputs no published report counted before: ingested by this run, or by an earlier
+  /// run that stopped before publishing.
+  public var new: [String] = []
+  /// The counts of those inputs' observations (superseded: by the time of this run).
+  public var newCounts = Counts()
+  /// Inputs found again with the same content (at the same path or another).
+  public var unchanged = 0
+  /// Paths whose earlier content this run replaced by a new one.
+  public var replaced: [String] = []
+  /// Inputs read again because the pipeline, catalog or tool version changed.
+  public var renormalized: [String] = []
+  /// Inputs passed over because their content was forgotten (`impact forget`).
+  public var forgotten: [String] = []
+
+  public init(storePath: String) { self.storePath = storePath }
 }

@@ -3,6 +3,7 @@ import Foundation
 import ImpactModel
 import ImpactPipeline
 import ImpactServer
+import ImpactStore
 import ImpactSupport
 
 /// The `impact` command: a thin layer over `ImpactPipeline`.
@@ -13,12 +14,17 @@ struct Impact: ParsableCommand {
     abstract: "Validate, normalize and aggregate partner impact-survey files (CSV, XML) into reports.",
     discussion: """
       Exit codes:
-        0  success (for validate: no observation rejected)
-        1  the run failed and published nothing (for validate: some observations were rejected)
-        2  usage or configuration error (bad option, missing input, invalid pipeline or catalog)
+        0    success, or nothing new to publish (for validate: no observation rejected)
+        1    the run failed and published nothing (for validate: some observations were rejected)
+        2    usage or configuration error (bad option, missing input, invalid pipeline or catalog)
+        3    another run holds the store (pass --wait to wait for it)
+        130  stopped by SIGINT, 143 by SIGTERM: nothing published, the store as before the run
       """,
     version: ImpactVersion.current,
-    subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, ServeCommand.self]
+    subcommands: [
+      RunCommand.self, ValidateCommand.self, InspectCommand.self, RunsCommand.self, ShowCommand.self,
+      ForgetCommand.self, RebuildCommand.self, ServeCommand.self,
+    ]
   )
 
   /// Maps errors to the documented exit codes (ArgumentParser would use 64 for usage).
@@ -34,6 +40,12 @@ struct Impact: ParsableCommand {
           + error.description,
         code: 2)
     } catch let error as RunError {
+      fail("impact: run failed, nothing published: \(error.message)", code: 1)
+    } catch let error as StoreLock.Busy {
+      fail("impact: \(error)", code: 3)
+    } catch let error as RunInterrupted {
+      fail("impact: \(error)", code: 128 + error.signal)
+    } catch let error as StoreError {
       fail("impact: run failed, nothing published: \(error.message)", code: 1)
     } catch let error as OutputFile.WriteError {
       fail("impact: run failed, nothing published: \(error)", code: 1)
@@ -83,48 +95,6 @@ struct PipelineOptions: ParsableArguments {
       }
       return runner
     }
-  }
-}
-
-struct RunCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "run",
-    abstract: "Ingest the inputs and publish a new run folder of reports.",
-    discussion: """
-      Writes DIR/<run-id>/ with summary.json, aggregates.csv, records.csv and rejects.csv, \
-      then points DIR/latest at it. A failed run publishes nothing.
-      """
-  )
-
-  @OptionGroup var options: PipelineOptions
-
-  @Option(name: .long, help: ArgumentHelp("Where run folders go (default: the pipeline's output).", valueName: "dir"))
-  var output: String?
-
-  @Flag(name: .long, help: "Print how long each phase took, on standard error.")
-  var timings = false
-
-  @Argument(help: "Input files or folders (default: the pipeline's inputs).")
-  var inputs: [String] = []
-
-  func run() throws {
-    var runner = try options.load()
-    if timings {
-      runner.onPhase = { name, seconds in
-        FileHandle.standardError.write(Data(String(format: "%8.3f s  %@\n", seconds, name).utf8))
-      }
-    }
-    let discovery = try runner.discover(inputs)
-    warnAboutSkipped(discovery)
-    let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output)
-    let counts = result.counts
-    print(
-      "run \(result.runID): \(discovery.files.count) input(s), read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)"
-    )
-    for input in result.inputs where input.problem != nil {
-      print("  malformed: \(input.path)\(input.problemLine > 0 ? ":\(input.problemLine)" : ""): \(input.problem!)")
-    }
-    print("reports: \(folder.publishedPath)/ (latest: \(folder.latestPath))")
   }
 }
 

@@ -43,7 +43,52 @@ public struct SummaryJSONReport: Report {
       ),
       ("inputs", .array(result.inputs.map(input))),
       ("skipped", .array(result.skipped.map { .string($0) })),
+      ("this_run", result.delta.map(delta) ?? .null),
       ("transitions", .array(transitions(result))),
+      ("trends", .array(Trends(result).series.map(trend))),
+    ])
+  }
+
+  private func trend(_ series: Trends.Series) -> JSONValue {
+    func number(_ micros: Int128?) -> JSONValue { micros.map { .number(Quantity.format(micros: $0)) } ?? .null }
+    return .object([
+      ("scope", .string(series.scope)), ("id", .string(series.id)), ("transition", .string(series.transition.id)),
+      ("measure", .string(series.measure)), ("unit", .string(series.unit)),
+      (
+        "years",
+        .array(
+          series.points.map { point in
+            .object([
+              ("year", .integer(point.year)), ("value", number(point.value)),
+              ("previous_year", number(point.previousYear)),
+              ("change_from_previous_year", number(point.changeFromPreviousYear)),
+              ("ratio_to_previous_year", number(point.ratioToPreviousYear)),
+              ("two_years_before", number(point.twoYearsBefore)),
+              ("change_from_two_years_before", number(point.changeFromTwoYearsBefore)),
+              ("ratio_to_two_years_before", number(point.ratioToTwoYearsBefore)),
+            ])
+          })
+      ),
+    ])
+  }
+
+  private func delta(_ delta: RunDelta) -> JSONValue {
+    let counts = delta.newCounts
+    return .object([
+      ("store", .string(delta.storePath)),
+      ("inputs_in_store", .integer(delta.storedInputs)),
+      ("new_inputs", .array(delta.new.map { .string($0) })),
+      (
+        "new_counts",
+        .object([
+          ("read", .integer(counts.read)), ("accepted", .integer(counts.accepted)),
+          ("rejected", .integer(counts.rejected)), ("superseded", .integer(counts.superseded)),
+        ])
+      ),
+      ("unchanged_inputs", .integer(delta.unchanged)),
+      ("replaced_paths", .array(delta.replaced.map { .string($0) })),
+      ("renormalized_inputs", .array(delta.renormalized.map { .string($0) })),
+      ("forgotten_inputs", .array(delta.forgotten.map { .string($0) })),
     ])
   }
 
@@ -70,6 +115,10 @@ public struct SummaryJSONReport: Report {
       ("detected", .object(report.detected.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
     members.append(("unmapped", .array(report.unmapped.map { .string($0) })))
     members.append(("warnings", .array(report.warnings.map { .string($0) })))
+    if let run = report.ingestedBy {
+      members.append(("ingested_by", .string(run)))
+      members.append(("new", .bool(report.isNew)))
+    }
     return .object(members)
   }
 

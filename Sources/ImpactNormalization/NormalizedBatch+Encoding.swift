@@ -1,0 +1,169 @@
+import ImpactModel
+import ImpactSupport
+
+extension NormalizedBatch {
+  /// The first bytes of every encoded batch, then the format version.
+  static let magic: UInt32 = 0x4250_4D49  // "IMPB"
+  static let formatVersion: UInt32 = 1
+
+  /// The batch as a blob for the store: records column by column, the string tables,
+  /// periods, territories, replacements and rejects. Indicators are written by index with
+  /// the catalog's ids beside them, so a batch decoded under a changed catalog maps them
+  /// by id.
+  public func encoded(catalog: Catalog) -> [UInt8] {
+    var writer = BinaryWriter(capacity: records.count * 30 + rejects.count * 64 + 4096)
+    writer.write(Self.magic)
+    writer.write(Self.formatVersion)
+    writer.write(Int64(catalog.indicators.count))
+    for indicator in catalog.indicators { writer.write(indicator.id) }
+    writer.write(contiguous: records.map(\.value.micros))
+    writer.write(contiguous: records.map(\.line))
+    writer.write(contiguous: records.map(\.partner))
+    writer.write(contiguous: records.map(\.response))
+    writer.write(contiguous: records.map(\.period))
+    writer.write(contiguous: records.map(\.territory))
+    writer.write(contiguous: records.map(\.indicator))
+    partners.encode(into: &writer)
+    responses.encode(into: &writer)
+    writer.write(Int64(periods.count))
+    for period in periods { writer.write(period.text) }
+    writer.write(Int64(territories.count))
+    for territory in territories { writer.write(territory.code) }
+    writer.write(Int64(replacements.count))
+    for replacement in replacements {
+      writer.write(Int64(replacement.beforeRecord))
+      writer.write(replacement.partner)
+      writer.write(replacement.replaced)
+      writer.write(replacement.replacing)
+      writer.write(Int64(replacement.line))
+    }
+    writer.write(Int64(rejects.count))
+    for reject in rejects {
+      writer.write(Int64(reject.line))
+      writer.write(reject.reason.rawValue)
+      for text in [reject.field, reject.value, reject.message, reject.partner, reject.response, reject.indicator] {
+        writer.write(text)
+      }
+    }
+    return writer.bytes
+  }
+
+  /// Why a stored batch cannot be used.
+  public struct DecodeError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+  }
+
+  /// Decodes `encoded(catalog:)`'s blob under `catalog`. Throws when the blob is damaged
+  /// or names an indicator the catalog no longer has.
+  public static func decode(
+    _ bytes: UnsafeRawBufferPointer, catalog: Catalog, territoryTable: TerritoryTable = .france
+  ) throws(DecodeError) -> NormalizedBatch {
+    do {
+      return try decodeChecked(bytes, catalog: catalog, territoryTable: territoryTable)
+    } catch let error as DecodeError {
+      throw error
+    } catch {
+      throw DecodeError(message: "damaged batch: \(error)")
+    }
+  }
+
+  private static func decodeChecked(
+    _ bytes: UnsafeRawBufferPointer, catalog: Catalog, territoryTable: TerritoryTable
+  ) throws -> NormalizedBatch {
+    var reader = BinaryReader(bytes)
+    guard try reader.read(UInt32.self) == magic else { throw DecodeError(message: "not a batch blob") }
+    let version: UInt32 = try reader.read()
+    guard version == formatVersion else { throw DecodeError(message: "batch format \(version) is not known") }
+    let indicatorCount = try reader.readCount(minimumSize: 8)
+    var indicatorMap: [Int16] = []
+    for _ in 0..<indicatorCount {
+      let id = try reader.readString()
+      guard let index = catalog.index(of: id) else {
+        // Mapped lazily below: only an indicator some record uses must still exist.
+        indicatorMap.append(-1)
+        continue
+      }
+      indicatorMap.append(Int16(index))
+    }
+    let values: [Int64] = try reader.readArray()
+    let lines: [Int32] = try reader.readArray()
+    let partnerIDs: [Int32] = try reader.readArray()
+    let responseIDs: [Int32] = try reader.readArray()
+    let periodIDs: [Int32] = try reader.readArray()
+    let territoryIDs: [Int32] = try reader.readArray()
+    let indicators: [Int16] = try reader.readArray()
+    let count = values.count
+    guard
+      [lines.count, partnerIDs.count, responseIDs.count, periodIDs.count, territoryIDs.count, indicators.count]
+        .allSatisfy({ $0 == count })
+    else { throw DecodeError(message: "damaged batch: record columns differ in length") }
+    let batch = NormalizedBatch()
+    batch.partners = try ByteStringTable(from: &reader)
+    batch.responses = try ByteStringTable(from: &reader)
+    let periodCount = try reader.readCount(minimumSize: 8)
+    for _ in 0..<periodCount {
+      let text = try reader.readString()
+      guard case .success(let period) = Period.parse(text) else {
+        throw DecodeError(message: "damaged batch: period \(text)")
+      }
+      batch.periods.append(period)
+    }
+    let territoryCount = try reader.readCount(minimumSize: 8)
+    for _ in 0..<territoryCount {
+      let code = Array(try reader.readString().utf8)
+      guard case .success(let territory) = code.withUnsafeBytes({ territoryTable.parseTerritory($0) }) else {
+        throw DecodeError(message: "damaged batch: territory \(String(decoding: code, as: UTF8.self))")
+      }
+      batch.territories.append(territory)
+    }
+    let replacementCount = try reader.readCount(minimumSize: 32)
+    for _ in 0..<replacementCount {
+      let before = Int(try reader.read(Int64.self))
+      let partner: Int32 = try reader.read()
+      let replaced: Int32 = try reader.read()
+      let replacing = try reader.readString()
+      let line = Int(try reader.read(Int64.self))
+      guard (0...count).contains(before), (0..<Int32(batch.partners.count)).contains(partner),
+        (0..<Int32(batch.responses.count)).contains(replaced)
+      else { throw DecodeError(message: "damaged batch: replacement out of range") }
+      batch.replacements.append(
+        BatchReplacement(beforeRecord: before, partner: partner, replaced: replaced, replacing: replacing, line: line))
+    }
+    let rejectCount = try reader.readCount(minimumSize: 64)
+    batch.rejects.reserveCapacity(rejectCount)
+    for _ in 0..<rejectCount {
+      let line = Int(try reader.read(Int64.self))
+      let code = try reader.readString()
+      guard let reason = RejectReason(rawValue: code) else {
+        throw DecodeError(message: "unknown reject reason \(code)")
+      }
+      let texts = try (0..<6).map { _ in try reader.readString() }
+      batch.rejects.append(
+        BatchReject(
+          line: line, reason: reason, field: texts[0], value: texts[1], message: texts[2], partner: texts[3],
+          response: texts[4], indicator: texts[5]))
+    }
+    guard reader.isAtEnd else { throw DecodeError(message: "damaged batch: bytes after the end") }
+    let partnerCount = Int32(batch.partners.count)
+    let responseCount = Int32(batch.responses.count)
+    batch.records.reserveCapacity(count)
+    for index in 0..<count {
+      let stored = indicators[index]
+      guard (0..<Int16(indicatorMap.count)).contains(stored), partnerIDs[index] >= 0, partnerIDs[index] < partnerCount,
+        responseIDs[index] >= 0, responseIDs[index] < responseCount, periodIDs[index] >= 0,
+        Int(periodIDs[index]) < periodCount, territoryIDs[index] >= 0, Int(territoryIDs[index]) < territoryCount
+      else { throw DecodeError(message: "damaged batch: record \(index) out of range") }
+      let indicator = indicatorMap[Int(stored)]
+      guard indicator >= 0 else {
+        throw DecodeError(message: "it holds observations of an indicator the catalog no longer has")
+      }
+      batch.records.append(
+        BatchRecord(
+          value: Quantity(micros: values[index]), line: lines[index], partner: partnerIDs[index],
+          response: responseIDs[index], period: periodIDs[index], territory: territoryIDs[index],
+          indicator: indicator))
+    }
+    return batch
+  }
+}
