@@ -120,12 +120,18 @@ extension RunFolder {
   public static func prune(outputDirectory: String, keep: Int) throws -> [String] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []
     let current = Self.current(in: outputDirectory)
+    // Newest first: by when the summary (written last) was written, then by id, since
+    // ids of runs started within the same second differ only by a random suffix.
+    func written(_ name: String) -> Date {
+      let attributes = try? FileManager.default.attributesOfItem(atPath: outputDirectory + "/" + name + "/summary.json")
+      return attributes?[.modificationDate] as? Date ?? .distantPast
+    }
     let runs = names.filter { name in
       var isDirectory: ObjCBool = false
       return isRunID(name)
         && FileManager.default.fileExists(atPath: outputDirectory + "/" + name, isDirectory: &isDirectory)
         && isDirectory.boolValue
-    }.sorted(by: >)
+    }.map { ($0, written($0)) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 > $1.0 }.map(\.0)
     var removed: [String] = []
     for name in runs.dropFirst(max(0, keep)) where name != current {
       // Renamed out of sight first, so that a reader never sees a half-removed run.

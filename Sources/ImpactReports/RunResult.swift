@@ -47,6 +47,13 @@ public struct Counts: Sendable, Equatable {
 
   public init() {}
 
+  public init(read: Int, accepted: Int, rejected: Int, superseded: Int) {
+    self.read = read
+    self.accepted = accepted
+    self.rejected = rejected
+    self.superseded = superseded
+  }
+
   public var balances: Bool { read == accepted + rejected + superseded }
 }
 

@@ -190,8 +190,21 @@ public final class Store: Sendable {
     do {
       return try pool.write { db in try body(StoreWriter(db: db)) }
     } catch let error as DatabaseError {
-      throw StoreError(message: "cannot write the store \(path): \(error.message ?? "\(error)")")
+      var message = "cannot write the store \(path): \(error.message ?? "\(error)")"
+      if error.resultCode == .SQLITE_IOERR || error.resultCode == .SQLITE_FULL {
+        message += " (\(Self.freeSpace(near: path)) free on its disk: check free space and file size limits)"
+      }
+      throw StoreError(message: message)
     }
+  }
+
+  /// The free space of the file system holding `path`, for messages.
+  static func freeSpace(near path: String) -> String {
+    let folder = (path as NSString).deletingLastPathComponent
+    guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: folder.isEmpty ? "." : folder),
+      let free = attributes[.systemFreeSize] as? NSNumber
+    else { return "unknown space" }
+    return ByteCountFormatter.string(fromByteCount: free.int64Value, countStyle: .file)
   }
 
   private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

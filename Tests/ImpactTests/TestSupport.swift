@@ -145,7 +145,7 @@ func parseCSV(_ text: String) -> [[String]] {
 /// relative to the repository; `IMPACT_UPDATE_GOLDEN=1` rewrites the golden files first.
 func expectGoldenReports(in runFolder: String, prefix: String) throws {
   let golden = repositoryRoot + "/Tests/ImpactTests/Golden/"
-  for name in ["aggregates.csv", "records.csv", "rejects.csv"] {
+  for name in ["aggregates.csv", "records.csv", "rejects.csv", "trends.csv"] {
     let produced = try String(contentsOfFile: runFolder + "/" + name, encoding: .utf8)
       .replacingOccurrences(of: repositoryRoot + "/", with: "")
     let goldenPath = golden + prefix + name
