@@ -9,6 +9,9 @@
 # mode, generates canonical CSV and XML into bench/data/{csv,xml}-N (kept between runs), then
 # times each tool with /usr/bin/time (wall seconds, max RSS) on warm page cache:
 #   impact run (CSV, XML)   full job: checks, last-wins de-duplication, aggregates, outputs
+#                           (--no-store: exactly what the anchors do, nothing remembered)
+#   impact_store_cold       the same CSV job with the store, into a new store
+#   impact_store_unchanged  a second run over the same files with that store (nothing new)
 #   duckdb_full   (CSV)     the same full job in DuckDB SQL
 #   duckdb_groupby (CSV)    SELECT indicator, sum(value) ... GROUP BY indicator only
 #   xmllint --stream (XML)  parse only
@@ -101,8 +104,12 @@ for n in $SIZES; do
   cat "$csv"/* "$xml"/* >/dev/null  # warm the page cache for everyone
 
   if [ -x "$IMPACT" ]; then
-    measure impact csv "$n" "$OUT/impact-csv-$n" "$IMPACT" run --output "$OUT/impact-csv-$n" "$csv"
-    measure impact xml "$n" "$OUT/impact-xml-$n" "$IMPACT" run --output "$OUT/impact-xml-$n" "$xml"
+    measure impact csv "$n" "$OUT/impact-csv-$n" "$IMPACT" run --no-store --output "$OUT/impact-csv-$n" "$csv"
+    measure impact xml "$n" "$OUT/impact-xml-$n" "$IMPACT" run --no-store --output "$OUT/impact-xml-$n" "$xml"
+    measure impact_store_cold csv "$n" "$OUT/impact-store-$n" \
+      "$IMPACT" run --quiet --output "$OUT/impact-store-$n" "$csv"
+    # The store the last cold run left: every further run finds nothing new.
+    measure impact_store_unchanged csv "$n" "" "$IMPACT" run --quiet --output "$OUT/impact-store-$n" "$csv"
   else
     echo "impact: failed (no binary at ${IMPACT#$ROOT/})" >&2
   fi
@@ -133,4 +140,10 @@ for size in dict.fromkeys(r["size"] for r in rows):
         t = float(a["seconds"]) / max(float(b["seconds"]), 0.005)
         m = int(a["peak_kib"]) / max(int(b["peak_kib"]), 1)
         print(f"  {size:>9} impact {fmt.upper()} vs {anchor:<15} time {t:6.2f}x   memory {m:6.2f}x")
+    for tool, base, target in [("impact_store_cold", "impact", 1.25),
+                               ("impact_store_unchanged", "impact_store_cold", 0.25)]:
+        a, b = get.get((tool, "csv", size)), get.get((base, "csv", size))
+        if a and b:
+            t = float(a["seconds"]) / max(float(b["seconds"]), 0.005)
+            print(f"  {size:>9} {tool} vs {base:<22} time {t:6.2f}x (target <= {target})")
 EOF

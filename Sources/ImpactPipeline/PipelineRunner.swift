@@ -22,7 +22,12 @@ public struct PipelineRunner: Sendable {
   /// Called after each input is merged, for a progress bar.
   public var onProgress: (@Sendable (IngestionProgress) -> Void)?
   /// Where the runner tells what it does (the store's decisions, publication, pruning).
-  public var logger = Logger(label: "impact")
+  /// Warnings only unless the caller sets it up: the command line does, from its options.
+  public var logger: Logger = {
+    var logger = Logger(label: "impact")
+    logger.logLevel = .warning
+    return logger
+  }()
 
   public init(pipeline: PipelineDefinition) { self.pipeline = pipeline }
 
