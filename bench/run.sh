@@ -123,11 +123,11 @@ done
 python3 - "$RESULTS" <<'EOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-print(f"\n{'tool':<16}{'format':<8}{'size':>10}{'seconds':>10}{'peak MB':>10}{'rows/s':>14}")
+print(f"\n{'tool':<24}{'format':<8}{'size':>10}{'seconds':>10}{'peak MB':>10}{'rows/s':>14}")
 for r in rows:
     secs, mb = float(r["seconds"]), int(r["peak_kib"]) / 1024
     rate = f"{int(r['size']) / secs:,.0f}" if secs > 0 else "-"
-    print(f"{r['tool']:<16}{r['format']:<8}{int(r['size']):>10}{secs:>10.2f}{mb:>10.0f}{rate:>14}")
+    print(f"{r['tool']:<24}{r['format']:<8}{int(r['size']):>10}{secs:>10.2f}{mb:>10.0f}{rate:>14}")
 get = {(r["tool"], r["format"], r["size"]): r for r in rows}
 print("\nratios (impact / anchor; time < 1 means impact is faster):")
 for size in dict.fromkeys(r["size"] for r in rows):

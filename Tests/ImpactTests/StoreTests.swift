@@ -223,6 +223,42 @@ import Testing
     #expect(try String(contentsOfFile: folder.publishedPath + "/aggregates.csv", encoding: .utf8).contains("p3"))
   }
 
+  @Test func aChangedCatalogReadsThePresentInputsAgain() throws {
+    let work = TemporaryDirectory()
+    let catalog = try String(contentsOfFile: repositoryRoot + "/pipelines/catalog.yml", encoding: .utf8)
+    work.write("p/catalog.yml", catalog)
+    let pipelinePath = work.write("p/pipeline.yml", "catalog: catalog.yml\noutput: ../out\n")
+    let kept = work.write("inbox/a.csv", canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,10,\n")
+    let gone = work.write("inbox/b.csv", canonicalHeader + "p2,r1,2023,75056,social.beneficiaries,4,\n")
+    func run() throws -> StoreRunOutcome {
+      guard case .success(let pipeline) = PipelineDefinition.load(path: pipelinePath) else {
+        fatalError("the test pipeline does not load")
+      }
+      return try PipelineRunner(pipeline: pipeline).run(
+        discovery: try InputDiscovery(paths: [work.path + "/inbox"]), outputDirectory: work.path + "/out",
+        store: StoreSettings(path: work.path + "/out/store.sqlite"))
+    }
+    guard case .published(let first, _) = try run() else {
+      Issue.record("nothing published")
+      return
+    }
+    try FileManager.default.removeItem(atPath: gone)
+    work.write("p/catalog.yml", catalog + "\n# edited\n")
+    guard case .published(let second, _) = try run() else {
+      Issue.record("a changed catalog published nothing")
+      return
+    }
+    #expect(second.delta?.renormalized == [kept])
+    #expect(second.counts == first.counts)
+    let stale = second.inputs.first { $0.path == gone }
+    #expect(stale?.warnings.contains { $0.contains("normalized by an earlier pipeline") } == true)
+    // Read again under the new catalog, the present input is current: nothing new next time.
+    guard case .unchanged = try run() else {
+      Issue.record("the run after the re-read published again")
+      return
+    }
+  }
+
   @Test func keepPrunesOldRunFolders() throws {
     let inbox = TemporaryDirectory()
     let output = TemporaryDirectory()
