@@ -57,7 +57,8 @@ public struct Ingestion {
 
   /// Ingests `items`: files are read and normalized, stored batches decoded, on worker
   /// threads; they are merged in the order given. `onBatch` sees each batch once merged,
-  /// with its encoding when the item asked for one; `onReject` every rejected and
+  /// with its input's report as read (before this run's counts and warnings) and its
+  /// encoding when the item asked for one; `onReject` every rejected and
   /// superseded observation in order. An error from either, a stored batch that cannot be
   /// decoded, or a cancellation stops the ingestion.
   public func run(
@@ -123,7 +124,7 @@ public struct Ingestion {
           }
         }
         if let writeError { throw writeError }
-        try onBatch?(index, batch, report, prepared.encoded)
+        try onBatch?(index, batch, prepared.report, prepared.encoded)
         inputs.append(report)
       } catch {
         failure = error
@@ -158,6 +159,10 @@ public struct Ingestion {
       }
     }
     let (batch, report) = read(item.input!, catalog: catalog, size: size)
+    if let shard = item.shard {
+      let slice = batch.slice(keeping: shard)
+      return PreparedBatch(batch: slice.batch, report: report, encoded: slice.encoded(catalog: catalog), error: nil)
+    }
     return PreparedBatch(
       batch: batch, report: report, encoded: item.encode ? batch.encoded(catalog: catalog) : nil, error: nil)
   }
@@ -255,6 +260,8 @@ public struct IngestionItem: @unchecked Sendable {
   public var stored: (@Sendable () throws -> (NormalizedBatch, InputReport))?
   /// Whether to encode the batch for the store once read.
   public var encode = false
+  /// For a shard run: keep only this shard's partners, and encode the slice.
+  public var shard: Shard?
   /// The input's size when known, to size the tables.
   public var bytes: Int?
 

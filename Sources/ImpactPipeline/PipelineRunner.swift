@@ -48,12 +48,22 @@ public struct PipelineRunner: Sendable {
   /// Ingests exactly `inputs`, remembering nothing, and publishes; returns the published
   /// run's result and folder.
   public func run(inputs: InputDiscovery, outputDirectory: String? = nil) throws -> (RunResult, RunFolder) {
+    try publishing(into: outputDirectory) { folder, started in
+      try compute(
+        items: inputs.inputs.map { IngestionItem(input: $0) }, skipped: inputs.skipped, into: folder, started: started)
+    }
+  }
+
+  /// Makes a new run folder in `outputDirectory` (default: the pipeline's), lets `write`
+  /// fill it, and publishes it; a failure or a stop asked for removes it unpublished.
+  func publishing(
+    into outputDirectory: String?, _ write: (RunFolder, Date) throws -> RunResult
+  ) throws -> (RunResult, RunFolder) {
     let started = Date()
     let folder = try RunFolder(
       outputDirectory: outputDirectory ?? pipeline.outputDirectory, runID: RunFolder.makeRunID(at: started))
     do {
-      let result = try compute(
-        items: inputs.inputs.map { IngestionItem(input: $0) }, skipped: inputs.skipped, into: folder, started: started)
+      let result = try write(folder, started)
       try RunCancellation.check()
       try folder.publish()
       return (result, folder)

@@ -169,13 +169,7 @@ struct StorePlan {
   ) throws {
     let item = items[index]
     func record(_ input: Input, sha: String) -> NewInput {
-      var kept = report
-      kept.read = 0
-      kept.rejected = 0
-      kept.accepted = 0
-      kept.superseded = 0
-      kept.rejections = [:]
-      let json = (try? JSONEncoder().encode(kept)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+      let json = (try? JSONEncoder().encode(report.clearedCounts)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
       return NewInput(
         sha256: sha, path: input.path, bytes: report.bytes, format: report.format, source: report.source,
         fingerprint: item.fingerprint, run: run, at: Date(), read: batch.readCount, rejected: batch.rejects.count,

@@ -16,14 +16,15 @@ struct Impact: ParsableCommand {
       Exit codes:
         0    success, or nothing new to publish (for validate: no observation rejected)
         1    the run failed and published nothing (for validate: some observations were rejected)
-        2    usage or configuration error (bad option, missing input, invalid pipeline or catalog)
+        2    usage or configuration error (bad option, missing input, invalid pipeline or catalog,
+             shard folders that cannot be merged)
         3    another run holds the store (pass --wait to wait for it)
         130  stopped by SIGINT, 143 by SIGTERM: nothing published, the store as before the run
       """,
     version: ImpactVersion.current,
     subcommands: [
       RunCommand.self, ValidateCommand.self, InspectCommand.self, RunsCommand.self, ShowCommand.self,
-      ForgetCommand.self, RebuildCommand.self, ServeCommand.self,
+      ForgetCommand.self, RebuildCommand.self, MergeCommand.self, ServeCommand.self,
     ]
   )
 
@@ -45,6 +46,8 @@ struct Impact: ParsableCommand {
       fail("impact: \(error)", code: 3)
     } catch let error as RunInterrupted {
       fail("impact: \(error)", code: 128 + error.signal)
+    } catch let error as MergeError {
+      fail("impact: cannot merge these folders:\n\(error)", code: 2)
     } catch let error as StoreError {
       fail("impact: run failed, nothing published: \(error.message)", code: 1)
     } catch let error as OutputFile.WriteError {

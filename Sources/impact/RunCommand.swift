@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImpactModel
 import ImpactPipeline
 import ImpactReports
 import ImpactStore
@@ -96,12 +97,25 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Keep only the N newest run folders.", valueName: "n"))
   var keep: Int?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Process only the partners of shard K of N (no store); `impact merge` combines the N run folders.",
+      valueName: "K/N"))
+  var shard: String?
+
   @Argument(help: "Input files or folders (default: the pipeline's inputs).")
   var inputs: [String] = []
 
   func run() throws {
     var runner = try options.load()
     if let keep, keep < 1 { throw UsageError(message: "--keep must be at least 1") }
+    if let shard, Shard(parsing: shard) == nil {
+      throw UsageError(message: "--shard takes K/N with 1 <= K <= N, for example 2/4; got \(shard)")
+    }
+    if shard != nil, storeOptions.store != nil {
+      throw UsageError(message: "--shard runs keep no store: drop --store, and merge the shards' folders")
+    }
     let bar = try console.prepare(&runner)
     var metrics = RunMetrics(pipeline: runner.pipeline.path, startedAt: Date())
     defer { bar?.clear() }
@@ -121,6 +135,16 @@ struct RunCommand: ParsableCommand {
 
   private func execute(_ runner: PipelineRunner, bar: ProgressBar?, metrics: inout RunMetrics) throws {
     let output = storeOptions.outputDirectory(runner)
+    if let text = shard, let shard = Shard(parsing: text) {
+      let discovery = try runner.discover(inputs)
+      warnAboutSkipped(discovery)
+      let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output, shard: shard)
+      bar?.clear()
+      print("shard \(shard) of the partners:")
+      describe(result, folder: folder, inputCount: discovery.files.count)
+      metrics.record(result, status: "published")
+      return
+    }
     if noStore {
       let discovery = try runner.discover(inputs)
       warnAboutSkipped(discovery)
@@ -209,5 +233,35 @@ extension RunMetrics {
     } else {
       inputs = ["read": result.inputs.count]
     }
+  }
+}
+
+struct MergeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "merge",
+    abstract: "Combine the run folders of every shard of a sharded run into one run's reports.",
+    discussion: """
+      Each RUN_DIR is a folder published by `impact run --shard K/N` (or its output folder's latest). The \
+      result is the same as one unsharded run over the same inputs, counts included, whatever the order of \
+      the folders. Exits 2, listing every problem, when a shard is missing or twice, or the shards read \
+      other inputs, catalog or tool version.
+      """)
+
+  @OptionGroup var options: PipelineOptions
+
+  @Option(name: .long, help: ArgumentHelp("Where the merged run folder goes.", valueName: "dir"))
+  var output: String?
+
+  @Argument(help: ArgumentHelp("The shards' run folders.", valueName: "run-dir"))
+  var runFolders: [String]
+
+  func run() throws {
+    let runner = try options.load()
+    let (result, folder) = try runner.merge(runFolders: runFolders, outputDirectory: output)
+    let counts = result.counts
+    print(
+      "run \(result.runID): merged \(runFolders.count) shard(s) over \(result.inputs.count) input(s), read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)"
+    )
+    print("reports: \(folder.publishedPath)/ (latest: \(folder.latestPath))")
   }
 }
