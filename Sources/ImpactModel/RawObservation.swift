@@ -70,4 +70,21 @@ public protocol ObservationSink: AnyObject {
   func observation(_ raw: RawObservation)
   /// A record that could not be read as an observation; it counts as one observation read.
   func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String)
+  /// How many parts of one file a reader may read at once, each on its own thread; 1
+  /// when the sink cannot take parts.
+  var parallelParts: Int { get }
+  /// A new empty sink for one part of the file, read on another thread.
+  func makePart() -> ObservationSink
+  /// Appends what a part read, after everything already here: parts are absorbed in file
+  /// order, so the result is what one sequential read gives.
+  func absorb(_ part: ObservationSink)
+  /// Adds `offset` to the line of everything read so far (a part numbered from 1).
+  func shiftLines(by offset: Int)
+}
+
+extension ObservationSink {
+  public var parallelParts: Int { 1 }
+  public func makePart() -> ObservationSink { fatalError("this sink takes no parts") }
+  public func absorb(_ part: ObservationSink) { fatalError("this sink takes no parts") }
+  public func shiftLines(by offset: Int) { fatalError("this sink takes no parts") }
 }

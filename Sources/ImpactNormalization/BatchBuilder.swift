@@ -49,6 +49,27 @@ public final class BatchBuilder: ObservationSink {
 
   public func setFieldLabels(_ labels: [RawField: String]) { self.labels = labels }
 
+  /// How many parts of one file a reader may read at once (set by the ingestion when
+  /// there are fewer files than cores).
+  public var parallelParts = 1
+
+  public func makePart() -> ObservationSink {
+    BatchBuilder(catalog: catalog, territoryTable: territoryTable, expectedRecords: batch.records.capacity / 2)
+  }
+
+  public func shiftLines(by offset: Int) {
+    guard offset != 0 else { return }
+    let delta = Int32(clamping: offset)
+    for index in batch.records.indices { batch.records[index].line += delta }
+    for index in batch.rejects.indices { batch.rejects[index].line += offset }
+    for index in batch.replacements.indices { batch.replacements[index].line += offset }
+  }
+
+  public func absorb(_ part: ObservationSink) {
+    guard let part = part as? BatchBuilder else { fatalError("a part of another kind of sink") }
+    batch.append(part.batch)
+  }
+
   public func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {
     batch.rejects.append(BatchReject(line: line, reason: reason, field: field, value: raw, message: message))
   }

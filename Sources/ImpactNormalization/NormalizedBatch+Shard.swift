@@ -145,6 +145,29 @@ extension NormalizedBatch {
   }
 }
 
+extension NormalizedBatch {
+  /// Appends every record, reject and replacement of `other` after this batch's own.
+  public func append(_ other: NormalizedBatch) {
+    var copier = BatchCopier(into: self, index: BatchCopier.Index(of: self))
+    records.reserveCapacity(records.count + other.records.count)
+    var replacementCursor = 0
+    for (index, record) in other.records.enumerated() {
+      while replacementCursor < other.replacements.count,
+        other.replacements[replacementCursor].beforeRecord <= index
+      {
+        copier.copy(other.replacements[replacementCursor], from: other)
+        replacementCursor += 1
+      }
+      copier.copy(record, from: other)
+    }
+    while replacementCursor < other.replacements.count {
+      copier.copy(other.replacements[replacementCursor], from: other)
+      replacementCursor += 1
+    }
+    rejects += other.rejects
+  }
+}
+
 /// Copies records and replacements from one batch into another, re-interning their
 /// strings, periods and territories under the destination's ids.
 struct BatchCopier {
@@ -152,14 +175,22 @@ struct BatchCopier {
   final class Index {
     var periods: [String: Int32] = [:]
     var territories: [String: Int32] = [:]
+
+    init() {}
+
+    /// The index of what `batch` already holds.
+    init(of batch: NormalizedBatch) {
+      for (id, period) in batch.periods.enumerated() { periods[period.text] = Int32(id) }
+      for (id, territory) in batch.territories.enumerated() { territories[territory.code] = Int32(id) }
+    }
   }
 
   let destination: NormalizedBatch
   let index: Index
-  private var partnerMap: [Int32: Int32] = [:]
-  private var responseMap: [Int32: Int32] = [:]
-  private var periodMap: [Int32: Int32] = [:]
-  private var territoryMap: [Int32: Int32] = [:]
+  private var partnerMap = DenseMap()
+  private var responseMap = DenseMap()
+  private var periodMap = DenseMap()
+  private var territoryMap = DenseMap()
 
   init(into destination: NormalizedBatch, index: Index) {
     self.destination = destination
@@ -186,7 +217,7 @@ struct BatchCopier {
   /// The destination id of a period or territory of the source: looked up by its text
   /// (`key`) and appended when new.
   private static func map<Value>(
-    _ id: Int32, in local: inout [Int32: Int32], key: KeyPath<Value, String>, shared: inout [String: Int32],
+    _ id: Int32, in local: inout DenseMap, key: KeyPath<Value, String>, shared: inout [String: Int32],
     lookup: (Int32) -> (Value, [Value]), append: (Value) -> Void
   ) -> Int32 {
     if let known = local[id] { return known }
@@ -221,5 +252,20 @@ struct BatchCopier {
     let mapped = source.responses.withBytes(of: id) { destination.responses.intern($0, tag: UInt32(partner)) }
     responseMap[id] = mapped
     return mapped
+  }
+}
+
+/// Source ids to destination ids, for ids that are small and dense: an array, not a hash.
+struct DenseMap {
+  private var values: [Int32] = []
+
+  subscript(id: Int32) -> Int32? {
+    get { Int(id) < values.count && values[Int(id)] >= 0 ? values[Int(id)] : nil }
+    set {
+      if Int(id) >= values.count {
+        values.append(contentsOf: repeatElement(-1, count: max(Int(id) + 1, values.count * 2) - values.count))
+      }
+      values[Int(id)] = newValue ?? -1
+    }
   }
 }

@@ -75,10 +75,12 @@ public struct Ingestion {
     let queue = BatchQueue(count: files.count, window: workers * 2)
     let catalog = self.catalog
     let threads = min(workers, files.count)
+    // Fewer files than cores: a large file is read in parts, on the idle cores.
+    let parts = files.count < workers ? workers / max(1, files.count) : 1
     for _ in 0..<threads {
       Thread.detachNewThread {
         while let index = queue.claim() {
-          queue.deliver(index, Self.prepare(items[index], catalog: catalog, size: sizes[index]))
+          queue.deliver(index, Self.prepare(items[index], catalog: catalog, size: sizes[index], parts: parts))
         }
       }
     }
@@ -147,7 +149,7 @@ public struct Ingestion {
   }
 
   /// One item made ready on a worker thread.
-  static func prepare(_ item: IngestionItem, catalog: Catalog, size: Int) -> PreparedBatch {
+  static func prepare(_ item: IngestionItem, catalog: Catalog, size: Int, parts: Int = 1) -> PreparedBatch {
     if let load = item.stored {
       do {
         let (batch, report) = try load()
@@ -158,7 +160,7 @@ public struct Ingestion {
           error: error)
       }
     }
-    let (batch, report) = read(item.input!, catalog: catalog, size: size)
+    let (batch, report) = read(item.input!, catalog: catalog, size: size, parts: parts)
     if let shard = item.shard {
       let slice = batch.slice(keeping: shard)
       return PreparedBatch(batch: slice.batch, report: report, encoded: slice.encoded(catalog: catalog), error: nil)
@@ -223,9 +225,11 @@ public struct Ingestion {
     return report
   }
 
-  static func read(_ input: Input, catalog: Catalog, size: Int) -> (NormalizedBatch, InputReport) {
+  /// Reads and normalizes one file, in `parts` parts at once where its format can.
+  static func read(_ input: Input, catalog: Catalog, size: Int, parts: Int = 1) -> (NormalizedBatch, InputReport) {
     let path = input.path
     let builder = BatchBuilder(catalog: catalog, expectedRecords: size / bytesPerRecordEstimate)
+    builder.parallelParts = parts
     if let source = input.source {
       return readMapped(path: path, source: source, builder: builder)
     }

@@ -21,6 +21,14 @@ public struct CSVFormat: InputFormat {
   public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
     read(path: path, options: SourceOptions()) {
       (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
+      if sink.parallelParts > 1, outcome.byteCount >= Self.minimumPartBytes,
+        try readInParts(
+          path: path, file: file, size: outcome.byteCount, parts: sink.parallelParts, tokenizer: tokenizer,
+          windows1252: windows1252, delimiter: delimiter, sink: sink, outcome: &outcome)
+      {
+        return
+      }
+      file.rewind()
       var rows = CSVRowMapper(path: path, sink: sink, windows1252: windows1252, delimiter: delimiter)
       try tokenizer.tokenize(file) { rows.handle($0) }
       outcome.warnings += rows.warnings

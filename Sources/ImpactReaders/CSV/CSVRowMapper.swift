@@ -5,7 +5,7 @@ import ImpactModel
 /// each later one a row.
 struct CSVRowMapper {
   let path: String
-  let sink: ObservationSink
+  private(set) var sink: ObservationSink
   let decoder: CSVFieldDecoder
 
   private(set) var warnings: [String] = []
@@ -17,7 +17,24 @@ struct CSVRowMapper {
   /// Column index of each schema field, -1 when the header lacks it.
   private var columns = [Int](repeating: -1, count: RawField.allCases.count)
   private var missingRequired: [RawField] = []
+  private var labels: [RawField: String] = [:]
   private var scratch: [UInt8] = []
+
+  /// Whether the header was read.
+  var hasHeader: Bool { header != nil }
+
+  /// A mapper that reads the rows of a later part of the file into `sink`, with this
+  /// one's header and no counts or warnings of its own.
+  func continuing(into sink: ObservationSink) -> CSVRowMapper {
+    var copy = self
+    copy.sink = sink
+    copy.warnings = []
+    copy.blankRows = 0
+    copy.dataRows = 0
+    copy.headerProblem = nil
+    sink.setFieldLabels(labels)
+    return copy
+  }
 
   init(path: String, sink: ObservationSink, windows1252: Bool, delimiter: UInt8) {
     self.path = path
@@ -106,6 +123,7 @@ struct CSVRowMapper {
           "the header lacks \(missing): a canonical file names \(Self.expectedColumns) (found: \(names.joined(separator: ", "))); a partner export needs a source in the pipeline",
         line: record.line)
     }
+    self.labels = labels
     sink.setFieldLabels(labels)
   }
 

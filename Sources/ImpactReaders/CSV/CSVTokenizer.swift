@@ -42,6 +42,25 @@ struct CSVTokenizer {
   /// Calls `handler` for each record; returns a problem when the file ends inside quotes
   /// or holds a record too long to be real.
   func tokenize(_ file: FileBlocks, _ handler: (CSVRecord) -> Void) throws(FileProblem) {
+    _ = try tokenize(file, from: 0, stopAt: nil, handler)
+  }
+
+  /// Where a part's tokenizing stopped.
+  struct Stop {
+    /// The file offset of the first record not handled (the file size at the end).
+    var offset: Int
+    /// How many lines the handled records took.
+    var lines: Int
+  }
+
+  /// Tokenizes from `origin` (where `file` is positioned), numbering lines from 1, until
+  /// the first record that starts at `limit` or after, or until `stopWhen` says so; returns
+  /// where it stopped.
+  func tokenize(
+    _ file: FileBlocks, from origin: Int, stopAt limit: Int?, stopWhen: (() -> Bool)? = nil,
+    _ handler: (CSVRecord) -> Void
+  ) throws(FileProblem) -> Stop {
+    var origin = origin
     var capacity = Self.blockSize * 2
     var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     defer { buffer.deallocate() }
@@ -82,6 +101,8 @@ struct CSVTokenizer {
       }
       // Parse whole records; stop at one that may continue in the next block.
       records: while recordStart < end {
+        if let limit, origin + recordStart >= limit { return Stop(offset: origin + recordStart, lines: line - 1) }
+        if let stopWhen, stopWhen() { return Stop(offset: origin + recordStart, lines: line - 1) }
         var pos = recordStart
         var count = 0
         var linesInside = 0
@@ -170,7 +191,9 @@ struct CSVTokenizer {
       // Carry the unfinished record to the front of the buffer.
       let rest = end - recordStart
       if rest > 0 && recordStart > 0 { memmove(buffer, buffer + recordStart, rest) }
+      origin += recordStart
       filled = rest
     }
+    return Stop(offset: origin, lines: line - 1)
   }
 }
