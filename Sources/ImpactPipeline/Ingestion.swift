@@ -4,6 +4,7 @@ import ImpactModel
 import ImpactNormalization
 import ImpactReaders
 import ImpactReports
+import ImpactSupport
 
 #if canImport(Glibc)
   import Glibc

@@ -14,7 +14,8 @@ public struct Input: Sendable {
 /// a source's glob matches is read with that source's mapping, wherever it was found.
 public struct InputDiscovery {
   public private(set) var inputs: [Input] = []
-  /// Files found in folders that no format claims (hidden files are passed over).
+  /// Files found in folders that no format claims (hidden files and Markdown notes such as
+  /// a README are passed over).
   public private(set) var skipped: [String] = []
   /// Source globs that matched no file.
   public private(set) var emptyPatterns: [String] = []
@@ -51,7 +52,7 @@ public struct InputDiscovery {
           if isFolder { enumerator.skipDescendants() }
           continue
         }
-        if isFolder { continue }
+        if isFolder || name.lowercased().hasSuffix(".md") { continue }
         if InputFormats.claims(fileName: name) || Self.source(of: full, in: sources) != nil {
           found.append(full)
         } else {

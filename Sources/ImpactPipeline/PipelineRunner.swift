@@ -5,6 +5,7 @@ import ImpactNormalization
 import ImpactReaders
 import ImpactReports
 import ImpactStore
+import ImpactSupport
 import Logging
 
 /// The version written into every summary.
@@ -93,6 +94,7 @@ public struct PipelineRunner: Sendable {
       files: 0, filesTotal: items.count, bytes: 0,
       bytesTotal: items.reduce(0) { $0 + ($1.bytes ?? Ingestion.fileSize($1.path)) }, observations: 0)
     let onProgress = self.onProgress
+    onProgress?(progress)
     let merged: (Int, NormalizedBatch, InputReport, [UInt8]?) throws -> Void = { index, batch, report, encoded in
       try onBatch?(index, batch, report, encoded)
       progress.files += 1

@@ -1,5 +1,6 @@
 import Foundation
 import ImpactReports
+import ImpactStore
 
 #if canImport(Glibc)
   import Glibc
@@ -25,6 +26,8 @@ public struct RunMetrics {
   public var inputs: [String: Int] = [:]
   /// Bytes of the files this run read.
   public var bytesRead = 0
+  /// When the last successful run of the store ended, for runs that did not succeed.
+  public var lastSuccess: Date?
 
   public init(pipeline: String, startedAt: Date) {
     self.pipeline = pipeline
@@ -58,10 +61,10 @@ public struct RunMetrics {
       [("", String(format: "%.3f", finishedAt.timeIntervalSince(startedAt)))])
     metric("impact_run_started_timestamp_seconds", "When the last run started.", "gauge", [("", seconds(startedAt))])
     metric("impact_run_finished_timestamp_seconds", "When the last run ended.", "gauge", [("", seconds(finishedAt))])
-    if success {
+    if let last = success ? finishedAt : lastSuccess {
       metric(
         "impact_run_last_success_timestamp_seconds", "When the last successful run ended.", "gauge",
-        [("", seconds(finishedAt))])
+        [("", seconds(last))])
     }
     func statuses(_ counts: Counts) -> [(String, String)] {
       [
@@ -87,6 +90,28 @@ public struct RunMetrics {
     }
     metric("impact_run_read_bytes", "Bytes of the files the last run read.", "gauge", [("", "\(bytesRead)")])
     return text
+  }
+
+  /// Fills in, from the store's history, what a run that published nothing lacks: when
+  /// the last run succeeded and the counts of the reports still published.
+  public mutating func addHistory(storePath: String) {
+    guard FileManager.default.fileExists(atPath: storePath), let store = try? Store(path: storePath),
+      let runs = try? store.runs(limit: 200)
+    else { return }
+    let parser = ISO8601DateFormatter()
+    parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let last = runs.first(where: { $0.status == "published" || $0.status == "unchanged" }),
+      let finished = last.finishedAt
+    {
+      lastSuccess = parser.date(from: finished)
+    }
+    if counts == nil, success, let published = runs.first(where: { $0.status == "published" }),
+      let read = published.read
+    {
+      counts = Counts(
+        read: read, accepted: published.accepted ?? 0, rejected: published.rejected ?? 0,
+        superseded: published.superseded ?? 0)
+    }
   }
 
   /// Writes the metrics to `path` atomically.

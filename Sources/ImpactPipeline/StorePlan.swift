@@ -67,6 +67,8 @@ struct StorePlan {
 
   private(set) var items: [Item] = []
   private(set) var unchanged = 0
+  /// Files whose content another file of this run has too.
+  private(set) var copies = 0
   private(set) var replacedPaths: [String] = []
   private(set) var forgottenPaths: [String] = []
   /// Paths whose content the store must note: (path, sha256).
@@ -77,9 +79,10 @@ struct StorePlan {
   /// Files this run reads for the first time.
   var newCount: Int { items.filter { if case .new = $0.action { true } else { false } }.count }
 
-  /// Whether the run changes nothing in the store.
+  /// Whether the run changes nothing in the store. A forgotten content found again
+  /// changes nothing: it stays out.
   var isUnchanged: Bool {
-    items.allSatisfy { if case .stored = $0.action { true } else { false } } && forgottenPaths.isEmpty
+    items.allSatisfy { if case .stored = $0.action { true } else { false } }
   }
 
   init(discovered: [Input], store: Store, fingerprints: InputFingerprints, workers: Int) throws {
@@ -91,11 +94,14 @@ struct StorePlan {
     for input in active { activeBySHA[input.sha256] = input }
     let contents = try store.pathContents()
     let present = Set(digests.compactMap { $0?.sha256 })
+    // Paths are compared absolute, so that runs started from other folders agree.
+    let absolute = discovered.map { Self.absolutePath($0.path) }
     var renormalized: [Int64: (Input, String)] = [:]
     var seen = Set<String>()
     var newItems: [Item] = []
     var retired = Set<Int64>()
-    for (input, digest) in zip(discovered, digests) {
+    for (position, (input, digest)) in zip(discovered, digests).enumerated() {
+      let key = absolute[position]
       let fingerprint = fingerprints.fingerprint(of: input)
       guard let digest else {
         newItems.append(
@@ -103,9 +109,9 @@ struct StorePlan {
         continue
       }
       let sha = digest.sha256
-      if contents[input.path] != sha { pathNotes.append((input.path, sha)) }
+      if contents[key] != sha { pathNotes.append((key, sha)) }
       guard seen.insert(sha).inserted else {
-        unchanged += 1  // the same content at a second path this run
+        copies += 1  // the same content at a second path this run
         continue
       }
       if let stored = activeBySHA[sha] {
@@ -121,7 +127,7 @@ struct StorePlan {
         continue
       }
       var replacing: Int64?
-      if let old = contents[input.path], old != sha, let previous = activeBySHA[old], !present.contains(old),
+      if let old = contents[key], old != sha, let previous = activeBySHA[old], !present.contains(old),
         retired.insert(previous.seq).inserted
       {
         replacing = previous.seq
@@ -190,6 +196,11 @@ struct StorePlan {
   /// Notes the content now at each path that changed.
   func notePaths(writer: StoreWriter, run: String, at date: Date) throws {
     for (path, sha) in pathNotes { try writer.notePath(path, sha256: sha, run: run, at: date) }
+  }
+
+  /// `path` made absolute against the current folder, `.` and `..` resolved.
+  static func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
   }
 
   /// SHA-256 and size of each file, on `workers` threads; nil for a file that cannot be read.

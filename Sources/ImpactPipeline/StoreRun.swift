@@ -91,10 +91,10 @@ extension PipelineRunner {
       // The history shows the figures still published.
       var outcome = RunOutcome()
       if let published = try store.run(id: current) {
-        outcome.read = published.read ?? 0
-        outcome.accepted = published.accepted ?? 0
-        outcome.rejected = published.rejected ?? 0
-        outcome.superseded = published.superseded ?? 0
+        outcome.read = published.read
+        outcome.accepted = published.accepted
+        outcome.rejected = published.rejected
+        outcome.superseded = published.superseded
       }
       outcome.inputs = plan.items.count
       outcome.state = state
@@ -111,6 +111,7 @@ extension PipelineRunner {
       let catalog = pipeline.catalog
       var delta = RunDelta(storePath: store.path)
       delta.unchanged = plan.unchanged
+      delta.copies = plan.copies
       delta.replaced = plan.replacedPaths
       delta.forgotten = plan.forgottenPaths
       delta.renormalized = plan.items.compactMap { if case .renormalize = $0.action { $0.path } else { nil } }
@@ -150,7 +151,13 @@ extension PipelineRunner {
         try writer.finishRun(runID, status: "published", finishedAt: Date(), outcome: outcome)
         try writer.markPublished(run: runID)
       }
-      logger.info("published", metadata: ["run": "\(runID)", "folder": "\(folder.publishedPath)"])
+      logger.info(
+        "published",
+        metadata: [
+          "run": "\(runID)", "folder": "\(folder.publishedPath)", "read": "\(result.counts.read)",
+          "accepted": "\(result.counts.accepted)", "rejected": "\(result.counts.rejected)",
+          "superseded": "\(result.counts.superseded)", "new_inputs": "\(delta.new.count)",
+        ])
       if let keep {
         let removed = try RunFolder.prune(outputDirectory: output, keep: keep)
         if !removed.isEmpty { logger.info("pruned old run folders", metadata: ["removed": "\(removed)"]) }
@@ -174,20 +181,29 @@ extension PipelineRunner {
     }
     let store = try Store(path: settings.path)
     let active = try store.activeInputs()
+    let all = try store.allInputs()
     let contents = try store.pathContents()
     var chosen: [StoredInput] = []
-    var unknown: [String] = []
+    var problems: [String] = []
     for given in paths {
-      let sha = contents[given] ?? (given.count >= 8 ? nil : "")
-      let matches = active.filter { input in
-        input.path == given || input.sha256 == sha || (given.count >= 8 && input.sha256.hasPrefix(given.lowercased()))
+      let sha = contents[StorePlan.absolutePath(given)]
+      let isDigest = given.count >= 8 && given.allSatisfy(\.isHexDigit)
+      func matches(_ input: StoredInput) -> Bool {
+        input.path == given || input.sha256 == sha || (isDigest && input.sha256.hasPrefix(given.lowercased()))
       }
-      if matches.isEmpty { unknown.append(given) }
-      chosen += matches
+      let found = active.filter(matches)
+      if !found.isEmpty {
+        chosen += found
+      } else if all.contains(where: { matches($0) && $0.status == "forgotten" }) {
+        problems.append("\(given) is already forgotten")
+      } else if given.count < 8 && given.allSatisfy(\.isHexDigit) && !given.isEmpty {
+        problems.append("\(given): a sha256 prefix needs at least 8 characters")
+      } else {
+        problems.append("no input in the store matches \(given)")
+      }
     }
-    guard unknown.isEmpty else {
-      throw UsageError(
-        message: "no input in the store matches \(unknown.joined(separator: ", ")): `impact runs --inputs` lists them")
+    guard problems.isEmpty else {
+      throw UsageError(message: problems.joined(separator: "; ") + " (`impact runs --inputs` lists the inputs)")
     }
     if let partner {
       let held = try store.activeInputs(ofPartner: partner)

@@ -146,14 +146,14 @@ public struct NewInput {
   }
 }
 
-/// How a run ended, as the history keeps it.
+/// How a run ended, as the history keeps it; nil where a failed run has no figure.
 public struct RunOutcome {
-  public var read = 0
-  public var accepted = 0
-  public var rejected = 0
-  public var superseded = 0
-  public var inputs = 0
-  public var ingested = 0
+  public var read: Int?
+  public var accepted: Int?
+  public var rejected: Int?
+  public var superseded: Int?
+  public var inputs: Int?
+  public var ingested: Int?
   public var state: String?
   public var folder: String?
   public var message: String?

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ImpactPipeline
 import ImpactReports
+import ImpactSupport
 import Logging
 
 #if canImport(Glibc)
@@ -23,10 +24,24 @@ struct ImpactLogHandler: LogHandler {
   let label: String
 
   private static let lock = NSLock()
+  /// The format the process logs in, once set up; fatal messages follow it.
+  nonisolated(unsafe) static var format: LogFormat = .human
 
   /// Makes every logger of the process use this handler.
   static func bootstrap(format: LogFormat, level: Logger.Level) {
+    self.format = format
     LoggingSystem.bootstrap { label in ImpactLogHandler(logLevel: level, format: format, label: label) }
+  }
+
+  /// One JSON log line, written whole.
+  static func writeJSON(level: String, label: String = "impact", message: String, fields: [(String, String)]) {
+    let members = [("time", timestamp()), ("level", level), ("label", label), ("message", message)] + fields
+    let line =
+      "{" + members.map { "\(JSONValue.quoted($0.0)):\(JSONValue.quoted($0.1))" }.joined(separator: ",") + "}\n"
+    lock.lock()
+    ProgressBar.current?.clear()
+    FileHandle.standardError.write(Data(line.utf8))
+    lock.unlock()
   }
 
   subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -37,19 +52,14 @@ struct ImpactLogHandler: LogHandler {
   func log(event: LogEvent) {
     var merged = self.metadata
     if let extra = event.metadata { merged.merge(extra) { $1 } }
-    let line: String
-    switch format {
-    case .human:
-      let fields = merged.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
-      line = "impact: \(event.level == .info ? "" : "\(event.level): ")\(event.message)\(fields)\n"
-    case .json:
-      var members: [(String, String)] = [
-        ("time", Self.timestamp()), ("level", event.level.rawValue), ("label", label),
-        ("message", event.message.description),
-      ]
-      for (key, value) in merged.sorted(by: { $0.key < $1.key }) { members.append((key, "\(value)")) }
-      line = "{" + members.map { "\(JSONValue.quoted($0.0)):\(JSONValue.quoted($0.1))" }.joined(separator: ",") + "}\n"
+    let fields = merged.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }
+    if format == .json {
+      Self.writeJSON(level: event.level.rawValue, label: label, message: event.message.description, fields: fields)
+      return
     }
+    let line =
+      "impact: \(event.level == .info ? "" : "\(event.level): ")\(event.message)"
+      + fields.map { " \($0.0)=\($0.1)" }.joined() + "\n"
     Self.lock.lock()
     ProgressBar.current?.clear()
     FileHandle.standardError.write(Data(line.utf8))
@@ -63,9 +73,10 @@ struct ImpactLogHandler: LogHandler {
   }
 }
 
-/// A one-line progress bar on standard error while a run merges its inputs: files,
-/// observations, throughput and the time left, redrawn at most ten times a second. Only
-/// used when standard error is a terminal.
+/// A one-line progress bar on standard error while a run reads and merges its inputs:
+/// files, observations, throughput and the time left, redrawn five times a second from
+/// the bytes the readers parsed (so it moves within a large file). Only used when
+/// standard error is a terminal.
 final class ProgressBar: @unchecked Sendable {
   static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
   /// The bar on screen, which log lines clear before they print.
@@ -77,8 +88,30 @@ final class ProgressBar: @unchecked Sendable {
   private var progress: IngestionProgress?
   private var phaseName = "reading"
   private var shown = false
+  private let meterStart = ReadMeter.total
+  private var timer: DispatchSourceTimer?
 
-  init() { Self.current = self }
+  init() {
+    Self.current = self
+    let timer = DispatchSource.makeTimerSource(queue: .global())
+    timer.schedule(deadline: .now() + 0.2, repeating: 0.2)
+    timer.setEventHandler { [weak self] in self?.tick() }
+    timer.resume()
+    self.timer = timer
+  }
+
+  /// Stops redrawing and erases the bar.
+  func stop() {
+    timer?.cancel()
+    timer = nil
+    clear()
+  }
+
+  private func tick() {
+    lock.lock()
+    defer { lock.unlock() }
+    draw(force: false)
+  }
 
   func update(_ progress: IngestionProgress) {
     lock.lock()
@@ -107,15 +140,17 @@ final class ProgressBar: @unchecked Sendable {
     guard force || now.timeIntervalSince(lastDraw) >= 0.1, let progress else { return }
     lastDraw = now
     let elapsed = max(0.001, now.timeIntervalSince(started))
-    let fraction = progress.bytesTotal > 0 ? Double(progress.bytes) / Double(progress.bytesTotal) : 1
+    // Bytes parsed so far, or merged (stored batches are merged without being read).
+    let bytes = min(progress.bytesTotal, max(progress.bytes, ReadMeter.total - meterStart))
+    let fraction = progress.bytesTotal > 0 ? Double(bytes) / Double(progress.bytesTotal) : 1
     let width = 24
     let filled = Int((fraction * Double(width)).rounded(.down))
     let bar = String(repeating: "#", count: filled) + String(repeating: "·", count: width - filled)
-    let rate = Double(progress.bytes) / 1_048_576 / elapsed
+    let rate = Double(bytes) / 1_048_576 / elapsed
     var line =
       "[\(bar)] \(progress.files)/\(progress.filesTotal) files · \(Self.count(progress.observations)) obs · "
       + String(format: "%.0f MB/s", rate)
-    if progress.files < progress.filesTotal, fraction > 0 {
+    if progress.files < progress.filesTotal, fraction > 0, fraction < 1 {
       line += String(format: " · ETA %.0fs", elapsed * (1 - fraction) / fraction)
     } else {
       line += " · \(phaseName)"

@@ -5,6 +5,7 @@ import ImpactPipeline
 import ImpactServer
 import ImpactStore
 import ImpactSupport
+import Logging
 
 /// The `impact` command: a thin layer over `ImpactPipeline`.
 @main
@@ -49,7 +50,7 @@ struct Impact: ParsableCommand {
     } catch let error as MergeError {
       fail("impact: cannot merge these folders:\n\(error)", code: 2)
     } catch let error as StoreError {
-      fail("impact: run failed, nothing published: \(error.message)", code: 1)
+      fail("impact: \(error.message)", code: 1)
     } catch let error as OutputFile.WriteError {
       fail("impact: run failed, nothing published: \(error)", code: 1)
     } catch let error as ServerError {
@@ -67,8 +68,14 @@ struct Impact: ParsableCommand {
     }
   }
 
+  /// Ends the process with `message` on standard error: one JSON object with
+  /// `--log-format json`, like the other log lines.
   static func fail(_ message: String, code: Int32) -> Never {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    if ImpactLogHandler.format == .json {
+      ImpactLogHandler.writeJSON(level: "error", message: message, fields: [("exit_code", "\(code)")])
+    } else {
+      FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
     Foundation.exit(code)
   }
 }
@@ -139,11 +146,17 @@ struct ValidateCommand: ParsableCommand {
 }
 
 /// Tells on standard error which files were passed over, so that nothing is left out
-/// without a word.
-func warnAboutSkipped(_ discovery: InputDiscovery) {
-  var lines = discovery.skipped.map { "impact: skipped \($0): not a .csv, .tsv, .txt or .xml file, nor a source's" }
-  lines += discovery.emptyPatterns.map { "impact: warning: no file matches \($0)" }
-  if !lines.isEmpty { FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
+/// without a word: through `logger` when the command set up logging.
+func warnAboutSkipped(_ discovery: InputDiscovery, logger: Logger? = nil) {
+  var lines = discovery.skipped.map {
+    "skipped \($0): not a .csv, .tsv, .txt or .xml file, and no source's files match it"
+  }
+  lines += discovery.emptyPatterns.map { "no file matches \($0)" }
+  if let logger {
+    for line in lines { logger.warning("\(line)") }
+  } else if !lines.isEmpty {
+    FileHandle.standardError.write(Data((lines.map { "impact: " + $0 }.joined(separator: "\n") + "\n").utf8))
+  }
 }
 
 struct InspectCommand: ParsableCommand {

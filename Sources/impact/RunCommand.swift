@@ -4,6 +4,7 @@ import ImpactModel
 import ImpactPipeline
 import ImpactReports
 import ImpactStore
+import ImpactSupport
 import Logging
 
 /// Where the run folders and the store are, for the commands that use them.
@@ -118,26 +119,27 @@ struct RunCommand: ParsableCommand {
     }
     let bar = try console.prepare(&runner)
     var metrics = RunMetrics(pipeline: runner.pipeline.path, startedAt: Date())
-    defer { bar?.clear() }
+    defer { bar?.stop() }
     do {
       try execute(runner, bar: bar, metrics: &metrics)
-      try writeMetrics(metrics)
     } catch {
       bar?.clear()
       metrics.finishedAt = Date()
       metrics.exitCode = Self.exitCode(of: error)
       metrics.status =
         error is RunInterrupted ? "interrupted" : error is StoreLock.Busy ? "locked" : "failed"
-      try? writeMetrics(metrics)
+      writeMetrics(metrics, runner: runner)
+      if let error = error as? StoreError { throw RunError(message: error.message) }
       throw error
     }
+    writeMetrics(metrics, runner: runner)
   }
 
   private func execute(_ runner: PipelineRunner, bar: ProgressBar?, metrics: inout RunMetrics) throws {
     let output = storeOptions.outputDirectory(runner)
     if let text = shard, let shard = Shard(parsing: text) {
       let discovery = try runner.discover(inputs)
-      warnAboutSkipped(discovery)
+      warnAboutSkipped(discovery, logger: runner.logger)
       let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output, shard: shard)
       bar?.clear()
       print("shard \(shard) of the partners:")
@@ -147,7 +149,7 @@ struct RunCommand: ParsableCommand {
     }
     if noStore {
       let discovery = try runner.discover(inputs)
-      warnAboutSkipped(discovery)
+      warnAboutSkipped(discovery, logger: runner.logger)
       let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output)
       if let keep { try RunFolder.prune(outputDirectory: output, keep: keep) }
       bar?.clear()
@@ -164,7 +166,7 @@ struct RunCommand: ParsableCommand {
       guard FileManager.default.fileExists(atPath: settings.path) else { throw error }
       runner.logger.warning("\(error.message); reporting on the store alone")
     }
-    warnAboutSkipped(discovery)
+    warnAboutSkipped(discovery, logger: runner.logger)
     let outcome = try runner.run(discovery: discovery, outputDirectory: output, store: settings, keep: keep)
     bar?.clear()
     switch outcome {
@@ -191,6 +193,7 @@ struct RunCommand: ParsableCommand {
       let new = delta.newCounts
       print(
         "  new since the last published run: \(delta.new.count) input(s), read \(new.read), accepted \(new.accepted), rejected \(new.rejected), superseded \(new.superseded); \(delta.unchanged) unchanged"
+          + (delta.copies > 0 ? "; \(delta.copies) identical copy(ies) of another input, read once" : "")
       )
       for path in delta.replaced { print("  replaced: \(path) (a new content at the same path)") }
       for path in delta.forgotten { print("  passed over: \(path) (forgotten)") }
@@ -201,9 +204,18 @@ struct RunCommand: ParsableCommand {
     print("reports: \(folder.publishedPath)/ (latest: \(folder.latestPath))")
   }
 
-  private func writeMetrics(_ metrics: RunMetrics) throws {
+  /// Writes the metrics file, if asked for, with what the store says of the last
+  /// successful run; a metrics file that cannot be written is a warning, not a failure:
+  /// the run itself went as reported.
+  private func writeMetrics(_ metrics: RunMetrics, runner: PipelineRunner) {
     guard let path = console.metrics else { return }
-    try metrics.write(to: path)
+    var metrics = metrics
+    if !noStore, shard == nil { metrics.addHistory(storePath: storeOptions.settings(runner).path) }
+    do {
+      try metrics.write(to: path)
+    } catch {
+      runner.logger.warning("\(error)")
+    }
   }
 
   static func exitCode(of error: Error) -> Int32 {

@@ -16,7 +16,7 @@ func openStore(_ options: PipelineOptions, _ storeOptions: StoreOptions) throws 
 struct RunsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "runs",
-    abstract: "List the runs of the store, newest first (with --inputs, the inputs it holds).")
+    abstract: "List the runs of the store, newest first (with --inputs, the inputs it holds, in ingestion order).")
 
   @OptionGroup var options: PipelineOptions
   @OptionGroup var storeOptions: StoreOptions
@@ -38,13 +38,14 @@ struct RunsCommand: ParsableCommand {
       }
       return
     }
-    print("run                    status       read  accepted  rejected  superseded  inputs  new  started")
+    let widths = [22, 11, 10, 10, 10, 10, 7, 5]
+    let header = ["run", "status", "read", "accepted", "rejected", "superseded", "inputs", "new", "started"]
+    print(zip(header, widths + [0]).map { pad($0.0, $0.1) }.joined(separator: " "))
     for run in try store.runs(limit: limit) {
       let figures = [run.read, run.accepted, run.rejected, run.superseded, run.inputs, run.ingested]
         .map { $0.map(String.init) ?? "-" }
-      print(
-        "\(pad(run.id, 22)) \(pad(run.status, 11)) \(pad(figures[0], 6)) \(pad(figures[1], 9)) \(pad(figures[2], 9)) \(pad(figures[3], 11)) \(pad(figures[4], 7)) \(pad(figures[5], 4)) \(run.startedAt)"
-      )
+      let cells = [run.id, run.status] + figures + [run.startedAt]
+      print(zip(cells, widths + [0]).map { pad($0.0, $0.1) }.joined(separator: " "))
     }
   }
 }
@@ -140,7 +141,7 @@ struct RebuildCommand: ParsableCommand {
   func run() throws {
     var runner = try options.load()
     let bar = try console.prepare(&runner)
-    defer { bar?.clear() }
+    defer { bar?.stop() }
     let settings = storeOptions.settings(runner)
     guard FileManager.default.fileExists(atPath: settings.path) else {
       throw UsageError(message: "no store at \(settings.path): run `impact run` first, or pass --store FILE")

@@ -177,6 +177,10 @@ import Testing
     #expect(busy.status == 3)
     #expect(busy.error.contains("another run holds the store lock"))
     #expect(busy.error.contains("--wait"))
+    // With JSON logs, the final error is a JSON line too.
+    let json = try impact(runArguments(inbox: inbox, output: output, ["--log-format", "json"]))
+    let object = try JSONSerialization.jsonObject(with: Data(json.error.utf8)) as? [String: Any]
+    #expect(object?["level"] as? String == "error" && object?["exit_code"] as? String == "3", "\(json.error)")
     let metrics = try String(contentsOfFile: work.path + "/m.prom", encoding: .utf8)
     #expect(metrics.contains("impact_run_success{pipeline=\"pipelines/canonical.yml\"} 0"))
     #expect(metrics.contains("impact_run_status{pipeline=\"pipelines/canonical.yml\",status=\"locked\"} 1"))
@@ -259,6 +263,17 @@ import Testing
     for line in metrics.split(separator: "\n") where !line.hasPrefix("#") {
       #expect(line.range(of: #"^[a-z_]+\{[^}]*\} -?[0-9.]+$"#, options: .regularExpression) != nil, "\(line)")
     }
+  }
+
+  @Test func aMetricsFileThatCannotBeWrittenIsOnlyAWarning() throws {
+    let work = TemporaryDirectory()
+    work.write("inbox/a.csv", Self.workload(rows: 20, seed: 1))
+    let outcome = try impact(
+      runArguments(
+        inbox: work.path + "/inbox", output: work.path + "/out", ["--metrics", work.path + "/no/such/m.prom"]))
+    #expect(outcome.status == 0, "\(outcome.error)")
+    #expect(outcome.error.contains("cannot write the metrics file"))
+    #expect(RunFolder.current(in: work.path + "/out") != nil)
   }
 
   @Test func noStoreRemembersNothingAndTheHistoryCommandsRead() throws {

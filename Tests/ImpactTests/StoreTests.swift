@@ -210,6 +210,11 @@ import Testing
     }
     #expect(result.counts.read == 1)
     #expect(result.delta?.forgotten.count == 2)
+    // The forgotten files still in the inbox do not make later runs publish again.
+    guard case .unchanged = try storeRun([inbox.path], output: output.path) else {
+      Issue.record("a forgotten file in the inbox made the run publish again")
+      return
+    }
     // Rebuild reads no file: the same figures with the inbox gone.
     try FileManager.default.removeItem(atPath: inbox.path + "/3.csv")
     guard
@@ -257,6 +262,22 @@ import Testing
       Issue.record("the run after the re-read published again")
       return
     }
+  }
+
+  @Test func aChangedFileIsRecognisedWhateverTheSpellingOfItsPath() throws {
+    let inbox = TemporaryDirectory()
+    let output = TemporaryDirectory()
+    inbox.write("sub/keep.txt", "")
+    inbox.write("a.csv", canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,10,\n")
+    // First given through a detour, as a run started from another folder would name it.
+    try storeRun([inbox.path + "/sub/.."], output: output.path)
+    inbox.write("a.csv", canonicalHeader + "p1,r2,2023,75056,social.beneficiaries,3,\n")
+    guard case .published(let result, _) = try storeRun([inbox.path], output: output.path) else {
+      Issue.record("nothing published")
+      return
+    }
+    #expect(result.delta?.replaced == [inbox.path + "/a.csv"])
+    #expect(result.counts.read == 1)
   }
 
   @Test func keepPrunesOldRunFolders() throws {

@@ -1,3 +1,5 @@
+import ImpactSupport
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -88,6 +90,7 @@ struct CSVTokenizer {
           buffer = bigger
           capacity *= 2
         }
+        if RunCancellation.signal != nil { throw FileProblem(message: "the run was interrupted", line: line) }
         let got = try file.read(into: buffer + filled, count: capacity - filled)
         if got == 0 { eof = true } else { filled += got }
       }
@@ -189,6 +192,7 @@ struct CSVTokenizer {
         recordStart = pos
       }
       // Carry the unfinished record to the front of the buffer.
+      ReadMeter.add(recordStart)
       let rest = end - recordStart
       if rest > 0 && recordStart > 0 { memmove(buffer, buffer + recordStart, rest) }
       origin += recordStart

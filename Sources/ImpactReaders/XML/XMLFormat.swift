@@ -134,9 +134,12 @@ final class XMLInput {
 
   func read(into buffer: UnsafeMutablePointer<CChar>?, count: Int32) -> Int32 {
     guard let buffer, count > 0 else { return 0 }
+    // A stop asked for ends the read as an error; the run then stops before merging.
+    if RunCancellation.signal != nil { return -1 }
     do {
       let got = try file.read(into: buffer, count: Int(count))
       hash.update(UnsafeRawBufferPointer(start: buffer, count: got))
+      ReadMeter.add(got)
       byteCount += got
       return Int32(got)
     } catch {

@@ -86,6 +86,7 @@ public struct SummaryJSONReport: Report {
         ])
       ),
       ("unchanged_inputs", .integer(delta.unchanged)),
+      ("identical_copies", .integer(delta.copies)),
       ("replaced_paths", .array(delta.replaced.map { .string($0) })),
       ("renormalized_inputs", .array(delta.renormalized.map { .string($0) })),
       ("forgotten_inputs", .array(delta.forgotten.map { .string($0) })),

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A request to stop the run in progress, set from a signal handler (SIGINT, SIGTERM) and
-/// checked by the runner between batches and phases.
+/// checked by the runner between batches and phases, and by the readers every block.
 public enum RunCancellation {
   private static let requested = Atomic<Int32>(0)
 
@@ -23,6 +23,16 @@ public enum RunCancellation {
 
   /// For tests: forgets a request.
   public static func reset() { requested.store(0, ordering: .relaxed) }
+}
+
+/// Bytes the readers have parsed so far in this process, for a progress bar that moves
+/// within a large file.
+public enum ReadMeter {
+  private static let counter = Atomic<Int>(0)
+
+  public static func add(_ bytes: Int) { counter.add(bytes, ordering: .relaxed) }
+
+  public static var total: Int { counter.load(ordering: .relaxed) }
 }
 
 /// A run stopped by a signal: nothing was published and the store was left as before.
