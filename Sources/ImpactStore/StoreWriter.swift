@@ -147,7 +147,7 @@ public struct NewInput {
 }
 
 /// How a run ended, as the history keeps it; nil where a failed run has no figure.
-public struct RunOutcome {
+public struct RunOutcome: Sendable {
   public var read: Int?
   public var accepted: Int?
   public var rejected: Int?
@@ -159,4 +159,12 @@ public struct RunOutcome {
   public var message: String?
 
   public init() {}
+
+  /// The count columns of the `runs` table and the fields they fill.
+  static var countColumns: [(String, WritableKeyPath<RunOutcome, Int?>)] {
+    [
+      ("read", \.read), ("accepted", \.accepted), ("rejected", \.rejected), ("superseded", \.superseded),
+      ("inputs", \.inputs), ("ingested", \.ingested),
+    ]
+  }
 }

@@ -44,7 +44,8 @@ public struct StoredInput: Sendable {
   }
 }
 
-/// A run in the history.
+/// A run in the history; its figures (`read`, `folder`, ...) are those of its outcome.
+@dynamicMemberLookup
 public struct StoredRun: Sendable {
   public var id: String
   public var pipeline: String
@@ -54,15 +55,9 @@ public struct StoredRun: Sendable {
   /// `running`, `published`, `unchanged` (nothing new: the reports of `folder` stay
   /// published), `failed`, `interrupted` or `killed`.
   public var status: String
-  public var read: Int?
-  public var accepted: Int?
-  public var rejected: Int?
-  public var superseded: Int?
-  public var inputs: Int?
-  public var ingested: Int?
-  public var state: String?
-  public var folder: String?
-  public var message: String?
+  public var outcome = RunOutcome()
+
+  public subscript<Value>(dynamicMember field: KeyPath<RunOutcome, Value>) -> Value { outcome[keyPath: field] }
 
   init(row: Row) {
     id = row["id"]
@@ -71,15 +66,10 @@ public struct StoredRun: Sendable {
     startedAt = row["started_at"]
     finishedAt = row["finished_at"]
     status = row["status"]
-    read = row["read"]
-    accepted = row["accepted"]
-    rejected = row["rejected"]
-    superseded = row["superseded"]
-    inputs = row["inputs"]
-    ingested = row["ingested"]
-    state = row["state"]
-    folder = row["folder"]
-    message = row["message"]
+    for (column, field) in RunOutcome.countColumns { outcome[keyPath: field] = row[column] }
+    outcome.state = row["state"]
+    outcome.folder = row["folder"]
+    outcome.message = row["message"]
   }
 }
 
