@@ -117,7 +117,7 @@ extension RunFolder {
   /// Removes all but the `keep` newest run folders of `outputDirectory`, never the one
   /// `latest` points at. Returns the ids removed.
   @discardableResult
-  public static func prune(outputDirectory: String, keep: Int) throws -> [String] {
+  public static func prune(outputDirectory: String, keep: Int) -> [String] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []
     let current = Self.current(in: outputDirectory)
     // Newest first: by when the summary (written last) was written, then by id, since

@@ -134,9 +134,10 @@ extension PipelineRunner {
         try RunCancellation.check()
         return result
       }
+      // The store holds this run's inputs now: publishing takes a rename, and a stop asked
+      // for from here on waits for it, so that the store and `latest` agree.
       let finalState = plan.state(skipped: skipped)
       try RunFolder.writeState(finalState, into: folder.workingPath)
-      try RunCancellation.check()
       try folder.publish()
       var outcome = RunOutcome()
       outcome.read = result.counts.read
@@ -147,9 +148,14 @@ extension PipelineRunner {
       outcome.ingested = plan.items.filter(\.isNew).count
       outcome.state = finalState
       outcome.folder = runID
-      try store.write { writer in
-        try writer.finishRun(runID, status: "published", finishedAt: Date(), outcome: outcome)
-        try writer.markPublished(run: runID)
+      do {
+        try store.write { writer in
+          try writer.finishRun(runID, status: "published", finishedAt: Date(), outcome: outcome)
+          try writer.markPublished(run: runID)
+        }
+      } catch {
+        // Published all the same; the next run counts these inputs as new once more.
+        logger.warning("published, but the history could not record it: \(error)")
       }
       logger.info(
         "published",
@@ -159,7 +165,7 @@ extension PipelineRunner {
           "superseded": "\(result.counts.superseded)", "new_inputs": "\(delta.new.count)",
         ])
       if let keep {
-        let removed = try RunFolder.prune(outputDirectory: output, keep: keep)
+        let removed = RunFolder.prune(outputDirectory: output, keep: keep)
         if !removed.isEmpty { logger.info("pruned old run folders", metadata: ["removed": "\(removed)"]) }
       }
       return .published(result, folder)

@@ -151,7 +151,7 @@ struct RunCommand: ParsableCommand {
       let discovery = try runner.discover(inputs)
       warnAboutSkipped(discovery, logger: runner.logger)
       let (result, folder) = try runner.run(inputs: discovery, outputDirectory: output)
-      if let keep { try RunFolder.prune(outputDirectory: output, keep: keep) }
+      if let keep { RunFolder.prune(outputDirectory: output, keep: keep) }
       bar?.clear()
       describe(result, folder: folder, inputCount: discovery.files.count)
       metrics.record(result, status: "published")
