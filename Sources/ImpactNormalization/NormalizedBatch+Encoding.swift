@@ -4,7 +4,7 @@ import ImpactSupport
 extension NormalizedBatch {
   /// The first bytes of every encoded batch, then the format version.
   static let magic: UInt32 = 0x4250_4D49  // "IMPB"
-  static let formatVersion: UInt32 = 1
+  static let formatVersion: UInt32 = 2
 
   /// The batch as a blob for the store: records column by column, the string tables,
   /// periods, territories, replacements and rejects. Indicators are written by index with
@@ -16,13 +16,19 @@ extension NormalizedBatch {
     writer.write(Self.formatVersion)
     writer.write(Int64(catalog.indicators.count))
     for indicator in catalog.indicators { writer.write(indicator.id) }
-    writer.write(contiguous: records.map(\.value.micros))
-    writer.write(contiguous: records.map(\.line))
-    writer.write(contiguous: records.map(\.partner))
-    writer.write(contiguous: records.map(\.response))
-    writer.write(contiguous: records.map(\.period))
-    writer.write(contiguous: records.map(\.territory))
-    writer.write(contiguous: records.map(\.indicator))
+    // Each column in the fewest bytes that hold it; lines as steps from the one before.
+    writer.write(narrow: records.map(\.value.micros))
+    var previousLine: Int32 = 0
+    writer.write(
+      narrow: records.map { record in
+        defer { previousLine = record.line }
+        return Int64(record.line) - Int64(previousLine)
+      })
+    writer.write(narrow: records.map { Int64($0.partner) })
+    writer.write(narrow: records.map { Int64($0.response) })
+    writer.write(narrow: records.map { Int64($0.period) })
+    writer.write(narrow: records.map { Int64($0.territory) })
+    writer.write(narrow: records.map { Int64($0.indicator) })
     partners.encode(into: &writer)
     responses.encode(into: &writer)
     writer.write(Int64(periods.count))
@@ -86,13 +92,17 @@ extension NormalizedBatch {
       }
       indicatorMap.append(Int16(index))
     }
-    let values: [Int64] = try reader.readArray()
-    let lines: [Int32] = try reader.readArray()
-    let partnerIDs: [Int32] = try reader.readArray()
-    let responseIDs: [Int32] = try reader.readArray()
-    let periodIDs: [Int32] = try reader.readArray()
-    let territoryIDs: [Int32] = try reader.readArray()
-    let indicators: [Int16] = try reader.readArray()
+    let values = try reader.readNarrow()
+    var line: Int64 = 0
+    let lines: [Int32] = try reader.readNarrow().map { step in
+      line += step
+      return Int32(clamping: line)
+    }
+    let partnerIDs = try reader.readNarrow32()
+    let responseIDs = try reader.readNarrow32()
+    let periodIDs = try reader.readNarrow32()
+    let territoryIDs = try reader.readNarrow32()
+    let indicators = try reader.readNarrow32().map { Int16(clamping: $0) }
     let count = values.count
     guard
       [lines.count, partnerIDs.count, responseIDs.count, periodIDs.count, territoryIDs.count, indicators.count]

@@ -43,7 +43,10 @@ struct StorePlan {
     var bytes: Int
     /// Set once stored.
     var seq: Int64?
+    /// Empty for a new file not hashed before reading (see `init`): set once read.
     var sha256: String
+    /// The absolute path of a file of this run, under which the store notes its content.
+    var key = ""
     /// A stored batch normalized under another pipeline, catalog or tool version, whose
     /// file is not among the inputs to read again.
     var isStale = false
@@ -85,15 +88,28 @@ struct StorePlan {
     items.allSatisfy { if case .stored = $0.action { true } else { false } }
   }
 
+  /// Plans the run. A file is hashed before reading only when it might hold a content
+  /// the store or another file of the run has, that is when its size is the size of one
+  /// of those: any other file is new for certain, and its digest is taken while it is
+  /// read. A first run over an inbox of files of different sizes hashes nothing twice.
   init(discovered: [Input], store: Store, fingerprints: InputFingerprints, workers: Int) throws {
     self.fingerprints = fingerprints
     catalogFingerprint = fingerprints.canonical
-    let digests = Self.digests(of: discovered.map(\.path), workers: workers)
+    let sizes = discovered.map { Self.readableSize(of: $0.path) }
+    let storedSizes = Set(try store.allInputs().filter { $0.status != "replaced" }.map(\.bytes))
+    var sizeCounts: [Int: Int] = [:]
+    for size in sizes.compactMap({ $0 }) { sizeCounts[size, default: 0] += 1 }
+    let hashed = sizes.map { size in size.map { storedSizes.contains($0) || sizeCounts[$0, default: 0] > 1 } ?? true }
+    let hashedPaths = zip(discovered, hashed).filter(\.1).map(\.0.path)
+    var hashedDigests = Self.digests(of: hashedPaths, workers: workers)[...]
+    let digests: [(sha256: String, bytes: Int)?] = zip(sizes, hashed).map { size, isHashed in
+      isHashed ? hashedDigests.removeFirst() : size.map { ("", $0) }
+    }
     let active = try store.activeInputs()
     var activeBySHA: [String: StoredInput] = [:]
     for input in active { activeBySHA[input.sha256] = input }
     let contents = try store.pathContents()
-    let present = Set(digests.compactMap { $0?.sha256 })
+    let present = Set(digests.compactMap { $0?.sha256 }.filter { !$0.isEmpty })
     // Paths are compared absolute, so that runs started from other folders agree.
     let absolute = discovered.map { Self.absolutePath($0.path) }
     var renormalized: [Int64: (Input, String)] = [:]
@@ -109,6 +125,22 @@ struct StorePlan {
         continue
       }
       let sha = digest.sha256
+      guard !sha.isEmpty else {
+        // New for certain: no stored content and no other file has its size.
+        var replacing: Int64?
+        if let old = contents[key], let previous = activeBySHA[old], !present.contains(old),
+          retired.insert(previous.seq).inserted
+        {
+          replacing = previous.seq
+          replacedPaths.append(input.path)
+        }
+        var item = Item(
+          path: input.path, action: .new(input, sha256: "", replacing: replacing), fingerprint: fingerprint,
+          bytes: digest.bytes, sha256: "")
+        item.key = key
+        newItems.append(item)
+        continue
+      }
       if contents[key] != sha { pathNotes.append((key, sha)) }
       guard seen.insert(sha).inserted else {
         copies += 1  // the same content at a second path this run
@@ -186,7 +218,13 @@ struct StorePlan {
       return
     case .renormalize(let stored, let input, let sha):
       try writer.renormalize(stored.seq, input: record(input, sha: sha), batch: encoded ?? [])
-    case .new(let input, let sha, let replacing):
+    case .new(let input, var sha, let replacing):
+      if sha.isEmpty {
+        // Not hashed before reading: the reader's digest, or one taken now if it had none.
+        sha = report.sha256.isEmpty ? (Self.digest(of: input.path)?.sha256 ?? "") : report.sha256
+        items[index].sha256 = sha
+        try writer.notePath(item.key, sha256: sha, run: run, at: Date())
+      }
       let seq = try writer.addInput(record(input, sha: sha), batch: encoded ?? [])
       items[index].seq = seq
       if let replacing { try writer.retire(replacing, status: "replaced", run: run, at: Date(), replacedBy: seq) }
@@ -196,6 +234,16 @@ struct StorePlan {
   /// Notes the content now at each path that changed.
   func notePaths(writer: StoreWriter, run: String, at date: Date) throws {
     for (path, sha) in pathNotes { try writer.notePath(path, sha256: sha, run: run, at: date) }
+  }
+
+  /// The size of a file that can be opened for reading; nil otherwise.
+  static func readableSize(of path: String) -> Int? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { return nil }
+    return Int(info.st_size)
   }
 
   /// `path` made absolute against the current folder, `.` and `..` resolved.

@@ -118,7 +118,7 @@ extension PipelineRunner {
       delta.storedInputs = plan.items.filter(\.action.isStored).count
       delta.new = plan.items.filter(\.isNew).map(\.path)
       let items = plan.items.map { $0.ingestionItem(store: store, catalog: catalog) }
-      let result = try store.write { writer in
+      let result = try store.write(durable: true) { writer in
         try plan.notePaths(writer: writer, run: runID, at: started)
         let result = try compute(
           items: items, skipped: skipped, into: folder, started: started, delta: delta,
@@ -219,7 +219,7 @@ extension PipelineRunner {
     var seen = Set<Int64>()
     chosen = chosen.filter { seen.insert($0.seq).inserted }
     let now = Date()
-    try store.write { writer in
+    try store.write(durable: true) { writer in
       for input in chosen { try writer.retire(input.seq, status: "forgotten", run: nil, at: now) }
     }
     return chosen

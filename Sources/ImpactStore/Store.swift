@@ -24,7 +24,9 @@ public final class Store: Sendable {
     configuration.prepareDatabase { db in
       // Bigger pages make blob reads and writes cheaper; ignored once the file exists.
       try db.execute(sql: "PRAGMA page_size = 65536")
-      try db.execute(sql: "PRAGMA synchronous = FULL")
+      // Book-keeping commits are not synchronised (WAL keeps the file consistent);
+      // `write(durable: true)` synchronises the commits that hold a run's inputs.
+      try db.execute(sql: "PRAGMA synchronous = NORMAL")
     }
     do {
       let folder = (path as NSString).deletingLastPathComponent
@@ -185,10 +187,20 @@ public final class Store: Sendable {
     }
   }
 
-  /// Runs `body` in one write transaction: all its changes land, or none.
-  public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
+  /// Runs `body` in one write transaction: all its changes land, or none. A `durable`
+  /// commit is on disk when this returns (SQLite's `synchronous = FULL`); another may be
+  /// lost to a power cut, never half-applied.
+  public func write<T>(durable: Bool = false, _ body: (StoreWriter) throws -> T) throws -> T {
     do {
-      return try pool.write { db in try body(StoreWriter(db: db)) }
+      return try pool.writeWithoutTransaction { db in
+        try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        var result: T?
+        try db.inTransaction(.immediate) {
+          result = try body(StoreWriter(db: db))
+          return .commit
+        }
+        return result!
+      }
     } catch let error as DatabaseError {
       var message = "cannot write the store \(path): \(error.message ?? "\(error)")"
       if error.resultCode == .SQLITE_IOERR || error.resultCode == .SQLITE_FULL {

@@ -37,6 +37,39 @@ public struct BinaryWriter {
     write(Int64(raw.count))
     bytes.append(contentsOf: raw)
   }
+
+  /// Integers in the fewest bytes that hold them all (1, 2, 4 or 8, signed): a width
+  /// byte, the count, then the values. Ids and line steps mostly take one or two bytes.
+  public mutating func write(narrow values: [Int64]) {
+    var low: Int64 = 0
+    var high: Int64 = 0
+    for value in values {
+      if value < low { low = value }
+      if value > high { high = value }
+    }
+    let width =
+      low >= Int64(Int8.min) && high <= Int64(Int8.max)
+      ? 1
+      : low >= Int64(Int16.min) && high <= Int64(Int16.max)
+        ? 2 : low >= Int64(Int32.min) && high <= Int64(Int32.max) ? 4 : 8
+    write(UInt8(width))
+    write(Int64(values.count))
+    let start = bytes.count
+    bytes.append(contentsOf: repeatElement(0, count: values.count * width))
+    bytes.withUnsafeMutableBytes { buffer in
+      let base = buffer.baseAddress! + start
+      for (index, value) in values.enumerated() {
+        switch width {
+        case 1: base.storeBytes(of: Int8(truncatingIfNeeded: value), toByteOffset: index, as: Int8.self)
+        case 2:
+          base.storeBytes(of: Int16(truncatingIfNeeded: value).littleEndian, toByteOffset: index * 2, as: Int16.self)
+        case 4:
+          base.storeBytes(of: Int32(truncatingIfNeeded: value).littleEndian, toByteOffset: index * 4, as: Int32.self)
+        default: base.storeBytes(of: value.littleEndian, toByteOffset: index * 8, as: Int64.self)
+        }
+      }
+    }
+  }
 }
 
 /// Reads what `BinaryWriter` wrote, checking every length against the bytes left.
@@ -84,6 +117,41 @@ public struct BinaryReader {
     }
   }
 
+  /// Reads what `write(narrow:)` wrote.
+  public mutating func readNarrow() throws(DecodeError) -> [Int64] {
+    let width = Int(try read(UInt8.self))
+    guard [1, 2, 4, 8].contains(width) else {
+      throw DecodeError(message: "a column of width \(width) at byte \(offset)")
+    }
+    let count = try readCount(minimumSize: width)
+    let start = offset
+    offset += count * width
+    let base = bytes.baseAddress! + start
+    return [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
+      for index in 0..<count {
+        switch width {
+        case 1: buffer[index] = Int64(base.load(fromByteOffset: index, as: Int8.self))
+        case 2:
+          buffer[index] = Int64(Int16(littleEndian: base.loadUnaligned(fromByteOffset: index * 2, as: Int16.self)))
+        case 4:
+          buffer[index] = Int64(Int32(littleEndian: base.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)))
+        default: buffer[index] = Int64(littleEndian: base.loadUnaligned(fromByteOffset: index * 8, as: Int64.self))
+        }
+      }
+      initialized = count
+    }
+  }
+
+  /// A narrow column whose values must all fit 32 bits.
+  public mutating func readNarrow32() throws(DecodeError) -> [Int32] {
+    var result: [Int32] = []
+    for value in try readNarrow() {
+      guard let exact = Int32(exactly: value) else { throw DecodeError(message: "a value too large at byte \(offset)") }
+      result.append(exact)
+    }
+    return result
+  }
+
   public mutating func readString() throws(DecodeError) -> String {
     let raw = try readRaw()
     return String(decoding: raw, as: UTF8.self)
@@ -99,23 +167,39 @@ public struct BinaryReader {
 }
 
 extension ByteStringTable {
-  /// Writes the strings and tags, in id order; `init(from:)` interns them back with the
-  /// same ids.
+  /// Writes the tags and the lengths as narrow columns, then every string's bytes in id
+  /// order; `init(from:)` interns them back with the same ids.
   public func encode(into writer: inout BinaryWriter) {
-    writer.write(Int64(count))
+    var tags: [Int64] = []
+    var lengths: [Int64] = []
+    var bytes: [UInt8] = []
+    tags.reserveCapacity(count)
+    lengths.reserveCapacity(count)
     for id in 0..<Int32(count) {
-      writer.write(tag(of: id))
-      withBytes(of: id) { writer.write(raw: $0) }
+      tags.append(Int64(tag(of: id)))
+      withBytes(of: id) { string in
+        lengths.append(Int64(string.count))
+        bytes.append(contentsOf: string)
+      }
     }
+    writer.write(narrow: tags)
+    writer.write(narrow: lengths)
+    bytes.withUnsafeBytes { writer.write(raw: $0) }
   }
 
   public init(from reader: inout BinaryReader) throws(BinaryReader.DecodeError) {
-    let count = try reader.readCount(minimumSize: 12)
-    self.init(capacity: count)
-    for expected in 0..<Int32(count) {
-      let tag: UInt32 = try reader.read()
-      let bytes = try reader.readRaw()
-      guard intern(bytes, tag: tag) == expected else {
+    let tags = try reader.readNarrow()
+    let lengths = try reader.readNarrow()
+    let bytes = try reader.readRaw()
+    guard tags.count == lengths.count, lengths.allSatisfy({ $0 >= 0 }), lengths.reduce(0, +) == bytes.count,
+      tags.allSatisfy({ (0...Int64(UInt32.max)).contains($0) })
+    else { throw BinaryReader.DecodeError(message: "a damaged string table") }
+    self.init(capacity: tags.count)
+    var start = 0
+    for (expected, (tag, length)) in zip(tags, lengths).enumerated() {
+      let string = UnsafeRawBufferPointer(rebasing: bytes[start..<start + Int(length)])
+      start += Int(length)
+      guard intern(string, tag: UInt32(tag)) == Int32(expected) else {
         throw BinaryReader.DecodeError(message: "a string table holds the same string twice")
       }
     }
