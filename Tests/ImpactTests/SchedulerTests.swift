@@ -265,6 +265,34 @@ import Testing
     }
   }
 
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+  func aProgressBarOnlyOnATerminal() throws {
+    let work = TemporaryDirectory()
+    work.write("inbox/a.csv", Self.workload(rows: 20000, seed: 1))
+    func underTerminal(_ extra: [String]) throws -> String {
+      let command =
+        ([executable] + runArguments(inbox: work.path + "/inbox", output: work.path + "/out-\(extra.count)", extra))
+        .map { "'\($0)'" }.joined(separator: " ")
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+      process.arguments = ["-qec", command, "/dev/null"]
+      process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+      let output = Pipe()
+      process.standardOutput = output
+      process.standardInput = FileHandle.nullDevice
+      try process.run()
+      let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 0, "\(text)")
+      return text
+    }
+    let bar = try underTerminal([])
+    #expect(bar.contains("1/1 files") && bar.contains("obs") && bar.contains("MB/s"), "\(bar)")
+    #expect(!(try underTerminal(["--quiet"])).contains("files ·"))
+    let piped = try impact(runArguments(inbox: work.path + "/inbox", output: work.path + "/piped"))
+    #expect(!piped.error.contains("files ·"))
+  }
+
   @Test func aMetricsFileThatCannotBeWrittenIsOnlyAWarning() throws {
     let work = TemporaryDirectory()
     work.write("inbox/a.csv", Self.workload(rows: 20, seed: 1))
