@@ -2,9 +2,11 @@ import ImpactModel
 import ImpactSupport
 
 extension NormalizedBatch {
+  static let powersOfTen: [Int64] = [1, 10, 100, 1000, 10000, 100_000, 1_000_000]
+
   /// The first bytes of every encoded batch, then the format version.
   static let magic: UInt32 = 0x4250_4D49  // "IMPB"
-  static let formatVersion: UInt32 = 2
+  static let formatVersion: UInt32 = 3
 
   /// The batch as a blob for the store: records column by column, the string tables,
   /// periods, territories, replacements and rejects. Indicators are written by index with
@@ -17,7 +19,15 @@ extension NormalizedBatch {
     writer.write(Int64(catalog.indicators.count))
     for indicator in catalog.indicators { writer.write(indicator.id) }
     // Each column in the fewest bytes that hold it; lines as steps from the one before.
-    writer.write(narrow: records.map(\.value.micros))
+    // Values divided by the largest power of ten that divides them all (partners write
+    // two decimals at most, so micro-units end in four zeros at least).
+    var scale = 6
+    for record in records where scale > 0 {
+      while scale > 0 && record.value.micros % Self.powersOfTen[scale] != 0 { scale -= 1 }
+    }
+    writer.write(UInt8(scale))
+    let divisor = Self.powersOfTen[scale]
+    writer.write(narrow: records.map { $0.value.micros / divisor })
     var previousLine: Int32 = 0
     writer.write(
       narrow: records.map { record in
@@ -25,7 +35,13 @@ extension NormalizedBatch {
         return Int64(record.line) - Int64(previousLine)
       })
     writer.write(narrow: records.map { Int64($0.partner) })
-    writer.write(narrow: records.map { Int64($0.response) })
+    // Responses as steps from the one before: new ones come in order.
+    var previousResponse: Int32 = 0
+    writer.write(
+      narrow: records.map { record in
+        defer { previousResponse = record.response }
+        return Int64(record.response) - Int64(previousResponse)
+      })
     writer.write(narrow: records.map { Int64($0.period) })
     writer.write(narrow: records.map { Int64($0.territory) })
     writer.write(narrow: records.map { Int64($0.indicator) })
@@ -92,14 +108,21 @@ extension NormalizedBatch {
       }
       indicatorMap.append(Int16(index))
     }
-    let values = try reader.readNarrow()
+    let scale = Int(try reader.read(UInt8.self))
+    guard scale < powersOfTen.count else { throw DecodeError(message: "damaged batch: value scale \(scale)") }
+    let multiplier = powersOfTen[scale]
+    let values = try reader.readNarrow().map { $0.multipliedReportingOverflow(by: multiplier).partialValue }
     var line: Int64 = 0
     let lines: [Int32] = try reader.readNarrow().map { step in
       line += step
       return Int32(clamping: line)
     }
     let partnerIDs = try reader.readNarrow32()
-    let responseIDs = try reader.readNarrow32()
+    var response: Int64 = 0
+    let responseIDs: [Int32] = try reader.readNarrow().map { step in
+      response += step
+      return Int32(clamping: response)
+    }
     let periodIDs = try reader.readNarrow32()
     let territoryIDs = try reader.readNarrow32()
     let indicators = try reader.readNarrow32().map { Int16(clamping: $0) }
