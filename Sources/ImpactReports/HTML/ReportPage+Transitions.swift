@@ -10,6 +10,7 @@ extension ReportPage {
   /// are open; the others fold under their `<summary>`, which needs no script.
   func transitionSections() -> String {
     var html = ""
+    let trends = Trends(result)
     for totals in result.transitions {
       let transition = totals.transition
       let name = Self.name(of: transition)
@@ -23,6 +24,7 @@ extension ReportPage {
       html += "\(observed.count) / \(indicators.count) "
       html += HTMLText.bilingual("indicateurs renseignés", "indicators with data") + "</p>\n"
       html += indicatorTable(indicators)
+      html += trendTable(transition, trends: trends)
       if observed.isEmpty {
         html += "<p class=\"note\">"
         html += HTMLText.bilingual(
@@ -46,10 +48,7 @@ extension ReportPage {
       ("Observations", "Observations", true), ("Partenaires", "Partners", true), ("Réponses", "Responses", true),
       ("Somme", "Sum", true), ("Moyenne", "Mean", true),
     ]
-    for (french, english, numeric) in headings {
-      html += "<th scope=\"col\"\(numeric ? " class=\"n\"" : "")>\(HTMLText.bilingual(french, english))</th>"
-    }
-    html += "</tr></thead><tbody>"
+    html += Self.columnHeadings(headings) + "</tr></thead><tbody>"
     for index in indicators {
       let indicator = catalog.indicators[index]
       let row = rows[.indicator]?[index]?.first

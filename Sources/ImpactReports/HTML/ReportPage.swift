@@ -116,6 +116,7 @@ struct ReportPage {
     html += HTMLText.bilingual("rejetées", "rejected") + " " + HTMLText.integer(counts.rejected) + " + "
     html += HTMLText.bilingual("remplacées", "superseded") + " " + HTMLText.integer(counts.superseded)
     html += "</span></p>\n"
+    html += deltaNote()
     html += transitionsOverview()
     return html + "</section>\n"
   }
