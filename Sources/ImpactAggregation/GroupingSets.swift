@@ -109,13 +109,10 @@ public struct GroupingSetAggregator {
   private let transitionIndex: [Int]
   private let years: [Int]
   private let departements: [Int16]
-  /// Per (transition, year), a bit per global response and the observations, for the
-  /// trends; allocated for a pair when it first occurs.
-  private var transitionYearResponses: [Int: [UInt64]] = [:]
-  private var transitionYearObservations: [Int: Int] = [:]
-  private var lastTransitionYear = -1
-  private var lastTransitionYearBits: [UInt64] = []
-  private var lastTransitionYearObservations = 0
+  /// Per (transition, year) slot, a bit per global response (allocated when the slot is
+  /// first used) and the observations, for the trends.
+  private var transitionYearResponses: [[UInt64]]
+  private var transitionYearObservations: [Int]
 
   public init(ledger: Ledger) {
     self.ledger = ledger
@@ -125,6 +122,15 @@ public struct GroupingSetAggregator {
     departements = ledger.territories.map(\.departement)
     let words = (ledger.responses.count + 63) / 64
     transitionResponses = Transition.allCases.map { _ in [UInt64](repeating: 0, count: words) }
+    let slots = Transition.allCases.count * Period.years.count
+    transitionYearResponses = Array(repeating: [], count: slots)
+    transitionYearObservations = Array(repeating: 0, count: slots)
+  }
+
+  /// The slot of a (transition, year) pair.
+  @inline(__always)
+  private func slot(transition: Int, year: Int) -> Int {
+    transition * Period.years.count + (year - Period.years.lowerBound)
   }
 
   /// Adds one accepted record.
@@ -153,51 +159,34 @@ public struct GroupingSetAggregator {
     let transition = transitionIndex[Int(record.indicator)]
     let response = Int(record.response)
     transitionResponses[transition][response >> 6] |= 1 << UInt64(response & 63)
-    let pair = transition << 16 | year
-    if pair != lastTransitionYear {
-      flushTransitionYear()
-      lastTransitionYear = pair
-      lastTransitionYearBits =
-        transitionYearResponses.removeValue(forKey: pair)
-        ?? [UInt64](repeating: 0, count: transitionResponses[0].count)
+    let pair = slot(transition: transition, year: year)
+    if transitionYearResponses[pair].isEmpty {
+      transitionYearResponses[pair] = [UInt64](repeating: 0, count: transitionResponses[0].count)
     }
-    lastTransitionYearBits[response >> 6] |= 1 << UInt64(response & 63)
-    lastTransitionYearObservations += 1
-  }
-
-  /// Puts the (transition, year) pair being filled back among the others.
-  private mutating func flushTransitionYear() {
-    if lastTransitionYear >= 0 {
-      transitionYearResponses[lastTransitionYear] = lastTransitionYearBits
-      transitionYearObservations[lastTransitionYear, default: 0] += lastTransitionYearObservations
-    }
-    lastTransitionYear = -1
-    lastTransitionYearBits = []
-    lastTransitionYearObservations = 0
+    transitionYearResponses[pair][response >> 6] |= 1 << UInt64(response & 63)
+    transitionYearObservations[pair] += 1
   }
 
   /// Adds every record of the ledger that was not superseded.
   public mutating func addAll() {
     for record in ledger.records where !record.superseded { add(record) }
-    finish()
   }
 
-  /// Ends a series of `add(_:)` calls made one by one.
-  public mutating func finish() { flushTransitionYear() }
-
   /// Per transition and year: distinct responses and partners, and observations, in
-  /// `Transition.allCases` then year order. Call after `addAll()` (or `finish()`).
+  /// `Transition.allCases` then year order.
   public func transitionYears() -> [TransitionYear] {
     var partners: [Int: Set<Int32>] = [:]
     for cell in cellKeys {
-      partners[transitionIndex[Int(cell.indicator)] << 16 | cell.year, default: []].insert(cell.partner)
+      partners[slot(transition: transitionIndex[Int(cell.indicator)], year: cell.year), default: []].insert(
+        cell.partner)
     }
-    return transitionYearObservations.keys.sorted().map { pair in
-      let bits = transitionYearResponses[pair] ?? []
-      return TransitionYear(
-        transition: Transition.allCases[pair >> 16], year: pair & 0xFFFF,
-        responses: bits.reduce(0) { $0 + $1.nonzeroBitCount }, partners: partners[pair]?.count ?? 0,
-        observations: transitionYearObservations[pair] ?? 0)
+    return transitionYearObservations.indices.filter { transitionYearObservations[$0] > 0 }.map { pair in
+      TransitionYear(
+        transition: Transition.allCases[pair / Period.years.count],
+        year: Period.years.lowerBound + pair % Period.years.count,
+        responses: transitionYearResponses[pair].reduce(0) { $0 + $1.nonzeroBitCount },
+        partners: partners[pair]?.count ?? 0,
+        observations: transitionYearObservations[pair])
     }
   }
 
