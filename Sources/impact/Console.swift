@@ -36,8 +36,11 @@ struct ImpactLogHandler: LogHandler {
   /// One JSON log line, written whole.
   static func writeJSON(level: String, label: String = "impact", message: String, fields: [(String, String)]) {
     let members = [("time", timestamp()), ("level", level), ("label", label), ("message", message)] + fields
-    let line =
-      "{" + members.map { "\(JSONValue.quoted($0.0)):\(JSONValue.quoted($0.1))" }.joined(separator: ",") + "}\n"
+    emit("{" + members.map { "\(JSONValue.quoted($0.0)):\(JSONValue.quoted($0.1))" }.joined(separator: ",") + "}\n")
+  }
+
+  /// Writes a whole line to standard error, erasing the progress bar first.
+  private static func emit(_ line: String) {
     lock.lock()
     ProgressBar.current?.clear()
     FileHandle.standardError.write(Data(line.utf8))
@@ -57,13 +60,9 @@ struct ImpactLogHandler: LogHandler {
       Self.writeJSON(level: event.level.rawValue, label: label, message: event.message.description, fields: fields)
       return
     }
-    let line =
+    Self.emit(
       "impact: \(event.level == .info ? "" : "\(event.level): ")\(event.message)"
-      + fields.map { " \($0.0)=\($0.1)" }.joined() + "\n"
-    Self.lock.lock()
-    ProgressBar.current?.clear()
-    FileHandle.standardError.write(Data(line.utf8))
-    Self.lock.unlock()
+        + fields.map { " \($0.0)=\($0.1)" }.joined() + "\n")
   }
 
   static func timestamp() -> String {
