@@ -4,6 +4,24 @@ import ImpactSupport
 extension NormalizedBatch {
   static let powersOfTen: [Int64] = [1, 10, 100, 1000, 10000, 100_000, 1_000_000]
 
+  /// Each value minus the one before it (the first minus zero).
+  static func steps(_ values: [Int32]) -> [Int64] {
+    var previous: Int64 = 0
+    return values.map { value in
+      defer { previous = Int64(value) }
+      return Int64(value) - previous
+    }
+  }
+
+  /// The values `steps` was taken of.
+  static func runningSums(_ steps: [Int64]) -> [Int32] {
+    var total: Int64 = 0
+    return steps.map { step in
+      total += step
+      return Int32(clamping: total)
+    }
+  }
+
   /// The first bytes of every encoded batch, then the format version.
   static let magic: UInt32 = 0x4250_4D49  // "IMPB"
   static let formatVersion: UInt32 = 3
@@ -28,20 +46,10 @@ extension NormalizedBatch {
     writer.write(UInt8(scale))
     let divisor = Self.powersOfTen[scale]
     writer.write(narrow: records.map { $0.value.micros / divisor })
-    var previousLine: Int32 = 0
-    writer.write(
-      narrow: records.map { record in
-        defer { previousLine = record.line }
-        return Int64(record.line) - Int64(previousLine)
-      })
+    // Lines and responses as steps from the one before: both mostly grow by little.
+    writer.write(narrow: Self.steps(records.map(\.line)))
     writer.write(narrow: records.map { Int64($0.partner) })
-    // Responses as steps from the one before: new ones come in order.
-    var previousResponse: Int32 = 0
-    writer.write(
-      narrow: records.map { record in
-        defer { previousResponse = record.response }
-        return Int64(record.response) - Int64(previousResponse)
-      })
+    writer.write(narrow: Self.steps(records.map(\.response)))
     writer.write(narrow: records.map { Int64($0.period) })
     writer.write(narrow: records.map { Int64($0.territory) })
     writer.write(narrow: records.map { Int64($0.indicator) })
@@ -112,17 +120,9 @@ extension NormalizedBatch {
     guard scale < powersOfTen.count else { throw DecodeError(message: "damaged batch: value scale \(scale)") }
     let multiplier = powersOfTen[scale]
     let values = try reader.readNarrow().map { $0.multipliedReportingOverflow(by: multiplier).partialValue }
-    var line: Int64 = 0
-    let lines: [Int32] = try reader.readNarrow().map { step in
-      line += step
-      return Int32(clamping: line)
-    }
+    let lines = runningSums(try reader.readNarrow())
     let partnerIDs = try reader.readNarrow32()
-    var response: Int64 = 0
-    let responseIDs: [Int32] = try reader.readNarrow().map { step in
-      response += step
-      return Int32(clamping: response)
-    }
+    let responseIDs = runningSums(try reader.readNarrow())
     let periodIDs = try reader.readNarrow32()
     let territoryIDs = try reader.readNarrow32()
     let indicators = try reader.readNarrow32().map { Int16(clamping: $0) }
