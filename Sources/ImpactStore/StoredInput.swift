@@ -75,7 +75,7 @@ public struct StoredRun: Sendable {
 
 extension Store {
   /// ISO 8601 in UTC with milliseconds: sortable as text.
-  static func timestamp(_ date: Date) -> String {
+  public static func timestamp(_ date: Date) -> String {
     var formatter = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     formatter.timeZone = TimeZone(identifier: "UTC")!
     return date.formatted(formatter)

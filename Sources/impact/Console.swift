@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ImpactPipeline
 import ImpactReports
+import ImpactStore
 import ImpactSupport
 import Logging
 
@@ -35,7 +36,8 @@ struct ImpactLogHandler: LogHandler {
 
   /// One JSON log line, written whole.
   static func writeJSON(level: String, label: String = "impact", message: String, fields: [(String, String)]) {
-    let members = [("time", timestamp()), ("level", level), ("label", label), ("message", message)] + fields
+    let members =
+      [("time", Store.timestamp(Date())), ("level", level), ("label", label), ("message", message)] + fields
     emit("{" + members.map { "\(JSONValue.quoted($0.0)):\(JSONValue.quoted($0.1))" }.joined(separator: ",") + "}\n")
   }
 
@@ -63,12 +65,6 @@ struct ImpactLogHandler: LogHandler {
     Self.emit(
       "impact: \(event.level == .info ? "" : "\(event.level): ")\(event.message)"
         + fields.map { " \($0.0)=\($0.1)" }.joined() + "\n")
-  }
-
-  static func timestamp() -> String {
-    var style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-    style.timeZone = TimeZone(identifier: "UTC")!
-    return Date().formatted(style)
   }
 }
 

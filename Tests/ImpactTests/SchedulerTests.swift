@@ -97,16 +97,24 @@ import Testing
     return !names.contains { $0.hasPrefix(".partial-") || $0.hasPrefix(".latest-") }
   }
 
+  /// An inbox with one small file and an output folder where a run published it; returns
+  /// their paths and the published figures.
+  func publishedBaseline(in work: TemporaryDirectory, rows: Int, output name: String = "out") throws -> (
+    inbox: String, output: String, figures: [String]
+  ) {
+    let inbox = work.path + "/inbox"
+    let output = work.path + "/" + name
+    work.write("inbox/a.csv", Self.workload(rows: rows, seed: 1))
+    let first = try impact(runArguments(inbox: inbox, output: output))
+    #expect(first.status == 0, "\(first.error)")
+    return (inbox, output, try figures(output + "/latest"))
+  }
+
   /// A run is killed (SIGKILL) at many points; each time the published reports before it
   /// stay intact, and the next run publishes exactly what the uninterrupted run did.
   @Test func aRunKilledAtAnyPointIsCompletedByTheNext() throws {
     let work = TemporaryDirectory()
-    let inbox = work.path + "/inbox"
-    work.write("inbox/a.csv", Self.workload(rows: 2000, seed: 1))
-    let baseline = work.path + "/baseline"
-    let first = try impact(runArguments(inbox: inbox, output: baseline))
-    #expect(first.status == 0, "\(first.error)")
-    let before = try figures(baseline + "/latest")
+    let (inbox, baseline, before) = try publishedBaseline(in: work, rows: 2000, output: "baseline")
     for (name, seed) in [("b.csv", 2), ("c.csv", 3), ("d.csv", 4)] {
       work.write("inbox/" + name, Self.workload(rows: 40000, seed: seed))
     }
@@ -140,11 +148,7 @@ import Testing
 
   @Test func sigtermStopsCleanlyAndPublishesNothing() throws {
     let work = TemporaryDirectory()
-    let inbox = work.path + "/inbox"
-    let output = work.path + "/out"
-    work.write("inbox/a.csv", Self.workload(rows: 1000, seed: 1))
-    #expect(try impact(runArguments(inbox: inbox, output: output)).status == 0)
-    let before = try figures(output + "/latest")
+    let (inbox, output, before) = try publishedBaseline(in: work, rows: 1000)
     for seed in 2...5 { work.write("inbox/\(seed).csv", Self.workload(rows: 40000, seed: seed)) }
     let started = try start(runArguments(inbox: inbox, output: output, ["--log-level", "debug"]))
     // Wait for the run to be under way (its plan logged), then ask it to stop.
@@ -195,11 +199,7 @@ import Testing
 
   @Test func aFullDiskFailsTheRunAndKeepsWhatWasPublished() throws {
     let work = TemporaryDirectory()
-    let inbox = work.path + "/inbox"
-    let output = work.path + "/out"
-    work.write("inbox/a.csv", Self.workload(rows: 100, seed: 1))
-    #expect(try impact(runArguments(inbox: inbox, output: output)).status == 0)
-    let before = try figures(output + "/latest")
+    let (inbox, output, before) = try publishedBaseline(in: work, rows: 100)
     work.write("inbox/b.csv", Self.workload(rows: 20000, seed: 2))
     // Files may not grow past a limit: writes fail with EFBIG, as on a full disk. The
     // smaller limit stops the store's write, the larger one a report's.
