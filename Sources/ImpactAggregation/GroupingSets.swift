@@ -99,16 +99,22 @@ public struct GroupingSetAggregator {
   private var cellKeys: [(indicator: Int16, year: Int, departement: Int16, partner: Int32)] = []
   private var cells: [Statistics] = []
   /// For stock indicators (`last`): per (indicator, year, territory, partner), the latest
-  /// value by period end, then input order.
+  /// value by period end, then input order (the record's index in the ledger).
   private var latestStock: [StockKey: (periodEnd: Int, order: Int, value: Quantity)] = [:]
   private let isStock: [Bool]
-  private var order = 0
+  /// The parts of the partners fed (see `addAll(partners:of:)`), out of `partCount`.
+  private var heldParts: Set<Int> = []
+  private var partCount = 1
   /// Per transition, a bit per global response.
   private var transitionResponses: [[UInt64]]
   /// The transition of each indicator, as an index in `Transition.allCases`.
   private let transitionIndex: [Int]
   private let years: [Int]
+  private let periodEnds: [Int]
   private let departements: [Int16]
+  /// The ledger's response table, held here so that reading a response's partner does not
+  /// copy it out of the ledger per record.
+  private let responses: ByteStringTable
   /// Per (transition, year) slot, a bit per global response (allocated when the slot is
   /// first used) and the observations, for the trends.
   private var transitionYearResponses: [[UInt64]]
@@ -119,6 +125,8 @@ public struct GroupingSetAggregator {
     transitionIndex = ledger.catalog.indicators.map { Transition.allCases.firstIndex(of: $0.transition)! }
     isStock = ledger.catalog.indicators.map { $0.aggregation == .last }
     years = ledger.periods.map(\.year)
+    periodEnds = ledger.periods.map(\.endOrdinal)
+    responses = ledger.responses
     departements = ledger.territories.map(\.departement)
     let words = (ledger.responses.count + 63) / 64
     transitionResponses = Transition.allCases.map { _ in [UInt64](repeating: 0, count: words) }
@@ -133,12 +141,12 @@ public struct GroupingSetAggregator {
     transition * Period.years.count + (year - Period.years.lowerBound)
   }
 
-  /// Adds one accepted record.
+  /// Adds one accepted record, the ledger's record number `order`.
   @inline(__always)
-  public mutating func add(_ record: LedgerRecord) {
+  private mutating func add(_ record: LedgerRecord, order: Int) {
     let year = years[Int(record.period)]
     let departement = departements[Int(record.territory)]
-    let partner = ledger.partner(ofResponse: record.response)
+    let partner = Int32(bitPattern: responses.tag(of: record.response))
     let key = CellKey.make(indicator: record.indicator, year: year, departement: departement, partner: partner)
     let index = cellIndex.index(for: key) {
       cells.append(Statistics())
@@ -146,10 +154,9 @@ public struct GroupingSetAggregator {
       return Int32(cells.count - 1)
     }
     cells[Int(index)].add(record.value)
-    order += 1
     if isStock[Int(record.indicator)] {
       let key = StockKey(indicator: record.indicator, year: year, territory: record.territory, partner: partner)
-      let periodEnd = ledger.periods[Int(record.period)].endOrdinal
+      let periodEnd = periodEnds[Int(record.period)]
       if let current = latestStock[key], current.periodEnd > periodEnd {
         // An older period read later does not replace a newer level.
       } else {
@@ -167,9 +174,47 @@ public struct GroupingSetAggregator {
     transitionYearObservations[pair] += 1
   }
 
-  /// Adds every record of the ledger that was not superseded.
-  public mutating func addAll() {
-    for record in ledger.records where !record.superseded { add(record) }
+  /// Adds every record of the ledger that was not superseded, or, with `partners: k, of:
+  /// n`, those of the partners whose ledger id is k modulo n.
+  ///
+  /// Aggregators of the same ledger fed the n different parts combine with `absorb` into
+  /// exactly what one aggregator fed every record makes (the runner adds two parts on two
+  /// cores): a cell belongs to one partner, so the parts' cells are disjoint.
+  public mutating func addAll(partners part: Int = 0, of parts: Int = 1) {
+    precondition(parts > 0 && (0..<parts).contains(part) && heldParts.isEmpty, "an aggregator is fed once")
+    heldParts = [part]
+    partCount = parts
+    let responses = self.responses
+    ledger.records.withUnsafeBufferPointer { records in
+      for index in records.indices where !records[index].superseded {
+        if parts > 1 && Int(responses.tag(of: records[index].response)) % parts != part { continue }
+        add(records[index], order: index)
+      }
+    }
+  }
+
+  /// Adds what `other`, an aggregator of the same ledger fed another part of its
+  /// partners, holds. Nothing can be added after.
+  public mutating func absorb(_ other: GroupingSetAggregator) {
+    precondition(
+      partCount == other.partCount && heldParts.isDisjoint(with: other.heldParts),
+      "absorbs another part of the partners")
+    heldParts.formUnion(other.heldParts)
+    cellIndex = UInt64IndexMap()  // the cells are no longer looked up
+    cellKeys += other.cellKeys
+    cells += other.cells
+    latestStock.merge(other.latestStock) { mine, _ in mine }
+    func union(_ words: inout [UInt64], _ more: [UInt64]) {
+      if words.isEmpty { words = [UInt64](repeating: 0, count: more.count) }
+      for index in more.indices { words[index] |= more[index] }
+    }
+    for transition in transitionResponses.indices {
+      union(&transitionResponses[transition], other.transitionResponses[transition])
+    }
+    for pair in transitionYearResponses.indices where !other.transitionYearResponses[pair].isEmpty {
+      union(&transitionYearResponses[pair], other.transitionYearResponses[pair])
+      transitionYearObservations[pair] += other.transitionYearObservations[pair]
+    }
   }
 
   /// Per transition and year: distinct responses and partners, and observations, in
@@ -190,9 +235,9 @@ public struct GroupingSetAggregator {
     }
   }
 
-  /// The rows of every grouping set, in a stable order: grouping, indicator (catalog
-  /// order), year, région, département, partner id.
-  public func rows() -> [AggregateRow] {
+  /// The rows of the grouping sets `groupings`, in a stable order: grouping (in the order
+  /// given), indicator (catalog order), year, région, département, partner id.
+  public func rows(of groupings: [Grouping] = Grouping.allCases) -> [AggregateRow] {
     let table = ledger.territoryTable
     // Ranks give the report order without comparing strings per group.
     let partnerRank = rank(count: ledger.partners.count) { ledger.partners.string(of: Int32($0)) }
@@ -202,7 +247,7 @@ public struct GroupingSetAggregator {
     let regionRank = rank(count: table.regions.count + 1) { table.regionCode(regionIndex: $0) }
     var result: [AggregateRow] = []
     let stocksOverYears = latestStock.isEmpty ? [:] : latestStockOverYears
-    for grouping in Grouping.allCases {
+    for grouping in groupings {
       var groupIndex = UInt64IndexMap(capacity: 1024)
       var groups: [(key: GroupKey, statistics: Statistics, partners: Int)] = []
       var partnerPairs = UInt64IndexMap(capacity: 1024)

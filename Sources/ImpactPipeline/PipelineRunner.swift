@@ -131,15 +131,14 @@ public struct PipelineRunner: Sendable {
       let path = folder.path(of: report.fileName)
       background.start { try report.write(ledger: ledger.value, to: path) }
     }
-    var aggregator = GroupingSetAggregator(ledger: ingestion.ledger)
-    aggregator.addAll()
+    let aggregator = try aggregate(ingestion.ledger)
     var inputs = ingestion.inputs
     adjust?(&inputs)
     var result = RunResult(
       runID: folder.runID, toolVersion: ImpactVersion.current, pipelinePath: pipeline.path,
       catalogPath: pipeline.catalogPath, startedAt: started, finishedAt: Date(), counts: ingestion.counts,
       rejections: ingestion.rejections, inputs: inputs, skipped: skipped, ledger: ingestion.ledger,
-      rows: aggregator.rows(), transitions: aggregator.transitionTotals())
+      rows: try rows(of: aggregator), transitions: aggregator.transitionTotals())
     result.transitionYears = aggregator.transitionYears()
     result.rejectsTally = tally
     if var delta {
@@ -164,6 +163,38 @@ public struct PipelineRunner: Sendable {
     try summary.write(result, to: folder.path(of: summary.fileName))
     try phase("write summary.json")
     return result
+  }
+
+  /// The aggregation of the ledger's records; on more than one core, the partners are
+  /// split in two, added on two threads and combined.
+  private func aggregate(_ ledger: Ledger) throws -> GroupingSetAggregator {
+    var aggregator = GroupingSetAggregator(ledger: ledger)
+    guard workers > 1, ledger.records.count >= 1 << 16 else {
+      aggregator.addAll()
+      return aggregator
+    }
+    let other = UncheckedCell(GroupingSetAggregator(ledger: ledger))
+    let work = BackgroundWork()
+    work.start { other.value.addAll(partners: 1, of: 2) }
+    aggregator.addAll(partners: 0, of: 2)
+    try work.wait()
+    aggregator.absorb(other.value)
+    return aggregator
+  }
+
+  /// The rows of every grouping set; on more than one core, half of the groupings are
+  /// rolled up on another thread.
+  private func rows(of aggregator: GroupingSetAggregator) throws -> [AggregateRow] {
+    guard workers > 1 else { return aggregator.rows() }
+    let groupings = Grouping.allCases
+    let half = groupings.count / 2
+    let later = UncheckedCell([AggregateRow]())
+    let source = UncheckedBox(aggregator)
+    let work = BackgroundWork()
+    work.start { later.value = source.value.rows(of: Array(groupings[half...])) }
+    let rows = aggregator.rows(of: Array(groupings[..<half]))
+    try work.wait()
+    return rows + later.value
   }
 
   /// The definition checks that need the inputs: a mapped column or path that none of a

@@ -1,6 +1,7 @@
 import Foundation
 import ImpactAggregation
 import ImpactModel
+import ImpactSupport
 
 /// What happened to one input file.
 public struct InputReport: Sendable, Codable {
@@ -111,13 +112,20 @@ public protocol Report: Sendable {
   func write(_ result: RunResult, to path: String) throws
 }
 
-/// A report written from the ledger alone: the runner writes it while the aggregation
-/// runs on another core.
+/// A report written from the ledger alone, in chunks: the runner starts it on another
+/// core while it aggregates, then lends its own thread to it.
 public protocol LedgerReport: Report {
-  func write(ledger: Ledger, to path: String) throws
+  func writer(ledger: Ledger, to path: String) throws -> OrderedChunkWriter
 }
 
 extension LedgerReport {
+  /// Writes the report on the calling thread alone.
+  public func write(ledger: Ledger, to path: String) throws {
+    let writer = try writer(ledger: ledger, to: path)
+    writer.work()
+    try writer.finish()
+  }
+
   public func write(_ result: RunResult, to path: String) throws {
     try write(ledger: result.ledger, to: path)
   }

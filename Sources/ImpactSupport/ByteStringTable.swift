@@ -11,6 +11,9 @@ public struct ByteStringTable: Sendable {
   private var hashes: [UInt64] = []
   private var slots: [Int32]
   private var mask: Int
+  /// The id `intern` returned last: rows of a file repeat their neighbour's partner,
+  /// response, period and territory, and one comparison spares the hash.
+  private var last: Int32 = -1
 
   /// Creates an empty table sized for about `capacity` strings before it grows.
   public init(capacity: Int = 64) {
@@ -25,15 +28,20 @@ public struct ByteStringTable: Sendable {
 
   /// The id of `bytes` under `tag`, adding it when it is new.
   public mutating func intern(_ bytes: UnsafeRawBufferPointer, tag: UInt32 = 0) -> Int32 {
+    if last >= 0 && tags[Int(last)] == tag && equals(Int(last), bytes) { return last }
     let hash = byteHash(bytes, seed: UInt64(tag))
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let id = slots[slot]
       if id < 0 { break }
-      if hashes[Int(id)] == hash && tags[Int(id)] == tag && equals(Int(id), bytes) { return id }
+      if hashes[Int(id)] == hash && tags[Int(id)] == tag && equals(Int(id), bytes) {
+        last = id
+        return id
+      }
       slot = (slot + 1) & mask
     }
     let id = Int32(tags.count)
+    last = id
     arena.append(contentsOf: bytes)
     starts.append(arena.count)
     tags.append(tag)

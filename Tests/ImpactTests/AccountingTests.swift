@@ -123,6 +123,36 @@ import Testing
     }
   }
 
+  @Test(arguments: [2, 3] as [Int])
+  func aggregatesTheSameInPartsOfThePartners(parts: Int) throws {
+    let folder = TemporaryDirectory()
+    var stocks = canonicalHeader
+    for line in 0..<200 {
+      // A stock indicator: the latest level per partner and territory replaces the sum.
+      let period = ["2023-03", "2023-01", "2024", "2023-Q4"][line % 4]
+      stocks +=
+        "p\(line % 7),s\(line % 23),\(period),\(Self.territories[line % 5]),digital_inclusion.advisors,\(line),\n"
+    }
+    let files = makeFiles(seed: 7, in: folder) + [folder.write("stocks.csv", stocks)] + makeFiles(seed: 8, in: folder)
+    let ledger = try ingest(files).0.ledger
+    var whole = GroupingSetAggregator(ledger: ledger)
+    whole.addAll()
+    var combined = GroupingSetAggregator(ledger: ledger)
+    combined.addAll(partners: parts - 1, of: parts)
+    for part in 0..<(parts - 1) {
+      var other = GroupingSetAggregator(ledger: ledger)
+      other.addAll(partners: part, of: parts)
+      combined.absorb(other)
+    }
+    #expect(whole.rows().contains { $0.statistics.series != nil })
+    #expect(combined.rows().map { "\($0)" } == whole.rows().map { "\($0)" })
+    #expect(
+      combined.rows(of: [.indicatorPartner, .indicator]).map { "\($0)" }
+        == (whole.rows(of: [.indicatorPartner]) + whole.rows(of: [.indicator])).map { "\($0)" })
+    #expect(combined.transitionTotals().map { "\($0)" } == whole.transitionTotals().map { "\($0)" })
+    #expect(combined.transitionYears() == whole.transitionYears())
+  }
+
   @Test func givesTheSameResultsWithOneWorkerOrMany() throws {
     let folder = TemporaryDirectory()
     let files = makeFiles(seed: 42, in: folder) + makeFiles(seed: 43, in: folder)

@@ -9,15 +9,15 @@ public struct RecordsCSVReport: LedgerReport {
     "partner_id", "response_id", "period", "year", "territory", "departement", "region", "transition", "indicator",
     "value", "unit", "source_file", "source_line",
   ]
+  /// Records per chunk that one thread formats at a time: a few MB of text.
+  static let chunkRecords = 1 << 15
 
   public init() {}
 
   public var fileName: String { "records.csv" }
 
-  public func write(ledger: Ledger, to path: String) throws {
+  public func writer(ledger: Ledger, to path: String) throws -> OrderedChunkWriter {
     let table = ledger.territoryTable
-    let file = try OutputFile(path: path)
-    try file.write(CSVWriter.escapedCells(Self.columns) + [0x0A])
     // Everything but the response id, the value and the line repeats: escape it once per
     // id, with its commas, and copy bytes per row.
     let partners = ByteChunks(
@@ -32,26 +32,29 @@ public struct RecordsCSVReport: LedgerReport {
       ledger.catalog.indicators.map { CSVWriter.escapedCells([$0.transition.id, $0.id]) + [0x2C] })
     let units = ByteChunks(ledger.catalog.indicators.map { [0x2C] + CSVWriter.escapedText($0.unit) + [0x2C] })
     let files = ByteChunks(ledger.files.map { CSVWriter.escapedText($0) + [0x2C] })
-    var buffer = ByteBuffer(capacity: 4 << 20)
-    defer { buffer.deallocate() }
-    for record in ledger.records where !record.superseded {
-      buffer.append(partners[Int(ledger.partner(ofResponse: record.response))])
-      ledger.responses.withBytes(of: record.response) { CSVWriter.appendText($0, to: &buffer) }
-      buffer.append(0x2C)
-      buffer.append(periods[Int(record.period)])
-      buffer.append(territories[Int(record.territory)])
-      buffer.append(indicators[Int(record.indicator)])
-      buffer.appendMicros(record.value.micros)
-      buffer.append(units[Int(record.indicator)])
-      buffer.append(files[Int(record.file)])
-      buffer.appendDecimal(UInt64(record.line))
-      buffer.append(0x0A)
-      if buffer.count >= 1 << 22 {
-        try file.write(buffer)
-        buffer.removeAll()
+    let records = ledger.records
+    let responses = ledger.responses
+    let chunkRecords = Self.chunkRecords
+    return try OrderedChunkWriter(
+      file: OutputFile(path: path), prefix: CSVWriter.escapedCells(Self.columns) + [0x0A],
+      chunkCount: (records.count + chunkRecords - 1) / chunkRecords
+    ) { chunk, buffer in
+      records.withUnsafeBufferPointer { all in
+        for record in all[(chunk * chunkRecords)..<min(all.count, (chunk + 1) * chunkRecords)]
+        where !record.superseded {
+          buffer.append(partners[Int(responses.tag(of: record.response))])
+          responses.withBytes(of: record.response) { CSVWriter.appendText($0, to: &buffer) }
+          buffer.append(0x2C)
+          buffer.append(periods[Int(record.period)])
+          buffer.append(territories[Int(record.territory)])
+          buffer.append(indicators[Int(record.indicator)])
+          buffer.appendMicros(record.value.micros)
+          buffer.append(units[Int(record.indicator)])
+          buffer.append(files[Int(record.file)])
+          buffer.appendDecimal(UInt64(record.line))
+          buffer.append(0x0A)
+        }
       }
     }
-    try file.write(buffer)
-    try file.close()
   }
 }
