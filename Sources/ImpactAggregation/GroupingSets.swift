@@ -220,23 +220,24 @@ public struct GroupingSetAggregator {
   /// Per transition and year: distinct responses and partners, and observations, in
   /// `Transition.allCases` then year order.
   public func transitionYears() -> [TransitionYear] {
-    var partners: [Int: Set<Int32>] = [:]
-    for cell in cellKeys {
-      partners[slot(transition: transitionIndex[Int(cell.indicator)], year: cell.year), default: []].insert(
-        cell.partner)
+    let partners = distinctPartners(slots: transitionYearObservations.count) {
+      slot(transition: transitionIndex[Int($0.indicator)], year: $0.year)
     }
     return transitionYearObservations.indices.filter { transitionYearObservations[$0] > 0 }.map { pair in
       TransitionYear(
         transition: Transition.allCases[pair / Period.years.count],
         year: Period.years.lowerBound + pair % Period.years.count,
         responses: transitionYearResponses[pair].reduce(0) { $0 + $1.nonzeroBitCount },
-        partners: partners[pair]?.count ?? 0,
+        partners: partners[pair],
         observations: transitionYearObservations[pair])
     }
   }
 
   /// The rows of the grouping sets `groupings`, in a stable order: grouping (in the order
   /// given), indicator (catalog order), year, région, département, partner id.
+  ///
+  /// Every dimension is a small dense range, so a grouping's groups sit in a flat table
+  /// (see `GroupSpace`) and a group's distinct partners in a bit set: no hashing per cell.
   public func rows(of groupings: [Grouping] = Grouping.allCases) -> [AggregateRow] {
     let table = ledger.territoryTable
     // Ranks give the report order without comparing strings per group.
@@ -245,37 +246,38 @@ public struct GroupingSetAggregator {
       sortableDepartement(table.departementCode(Int16($0)))
     }
     let regionRank = rank(count: table.regions.count + 1) { table.regionCode(regionIndex: $0) }
+    let space = GroupSpace(ledger: ledger)
     var result: [AggregateRow] = []
     let stocksOverYears = latestStock.isEmpty ? [:] : latestStockOverYears
     for grouping in groupings {
-      var groupIndex = UInt64IndexMap(capacity: 1024)
+      var groupOfSlot = [Int32](repeating: -1, count: space.count(grouping))
       var groups: [(key: GroupKey, statistics: Statistics, partners: Int)] = []
-      var partnerPairs = UInt64IndexMap(capacity: 1024)
+      // A group of the partner grouping has one partner; the others count theirs in bits.
+      let countsPartners = grouping != .indicatorPartner
+      var partnerBits = [UInt64](repeating: 0, count: countsPartners ? groupOfSlot.count * space.partnerWords : 0)
       for (index, cell) in cellKeys.enumerated() {
-        var key = GroupKey(indicator: cell.indicator)
-        switch grouping {
-        case .indicator: break
-        case .indicatorYear: key.year = cell.year
-        case .indicatorRegion: key.region = table.regionIndex(cell.departement)
-        case .indicatorDepartement: key.departement = cell.departement
-        case .indicatorPartner: key.partner = cell.partner
-        case .indicatorYearRegion:
-          key.year = cell.year
-          key.region = table.regionIndex(cell.departement)
+        let slot = space.slot(
+          grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement, partner: cell.partner)
+        var group = Int(groupOfSlot[slot])
+        if group < 0 {
+          group = groups.count
+          groupOfSlot[slot] = Int32(group)
+          groups.append(
+            (
+              space.key(
+                grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement,
+                partner: cell.partner), Statistics(), countsPartners ? 0 : 1
+            ))
         }
-        let group = Int(
-          groupIndex.index(for: key.packed) {
-            groups.append((key, Statistics(), 0))
-            return Int32(groups.count - 1)
-          })
         groups[group].statistics.merge(cells[index])
-        let pair = UInt64(group) << 32 | UInt64(UInt32(bitPattern: cell.partner))
-        var added = false
-        _ = partnerPairs.index(for: pair) {
-          added = true
-          return 0
+        if countsPartners {
+          let word = slot * space.partnerWords + Int(cell.partner) >> 6
+          let bit = UInt64(1) << UInt64(cell.partner & 63)
+          if partnerBits[word] & bit == 0 {
+            partnerBits[word] |= bit
+            groups[group].partners += 1
+          }
         }
-        if added { groups[group].partners += 1 }
       }
       func order(_ key: GroupKey) -> (Int, Int, Int, Int, Int) {
         (
@@ -283,7 +285,7 @@ public struct GroupingSetAggregator {
           key.departement.map { departementRank[Int($0)] } ?? -1, key.partner.map { partnerRank[Int($0)] } ?? -1
         )
       }
-      applyStocks(grouping, to: &groups, index: groupIndex, overYears: stocksOverYears)
+      applyStocks(grouping, to: &groups, space: space, groupOfSlot: groupOfSlot, overYears: stocksOverYears)
       groups.sort { order($0.key) < order($1.key) }
       for group in groups {
         result.append(
@@ -316,27 +318,18 @@ public struct GroupingSetAggregator {
   /// Groupings without a year take the latest level over all years.
   private func applyStocks(
     _ grouping: Grouping, to groups: inout [(key: GroupKey, statistics: Statistics, partners: Int)],
-    index: UInt64IndexMap, overYears: [StockKey: (periodEnd: Int, order: Int, value: Quantity)]
+    space: GroupSpace, groupOfSlot: [Int32], overYears: [StockKey: (periodEnd: Int, order: Int, value: Quantity)]
   ) {
     guard !latestStock.isEmpty else { return }
     let hasYear = grouping == .indicatorYear || grouping == .indicatorYearRegion
     let series = hasYear ? latestStock : overYears
     var levels: [Int: Statistics] = [:]
-    let table = ledger.territoryTable
     for (key, latest) in series {
-      let departement = departements[Int(key.territory)]
-      var groupKey = GroupKey(indicator: key.indicator)
-      switch grouping {
-      case .indicator: break
-      case .indicatorYear: groupKey.year = key.year
-      case .indicatorRegion: groupKey.region = table.regionIndex(departement)
-      case .indicatorDepartement: groupKey.departement = departement
-      case .indicatorPartner: groupKey.partner = key.partner
-      case .indicatorYearRegion:
-        groupKey.year = key.year
-        groupKey.region = table.regionIndex(departement)
-      }
-      guard let group = index.value(for: groupKey.packed) else { continue }
+      let slot = space.slot(
+        grouping, indicator: key.indicator, year: key.year, departement: departements[Int(key.territory)],
+        partner: key.partner)
+      let group = groupOfSlot[slot]
+      guard group >= 0 else { continue }
       levels[Int(group), default: Statistics()].add(latest.value)
     }
     for (group, level) in levels {
@@ -358,12 +351,30 @@ public struct GroupingSetAggregator {
 
   /// Distinct partners and responses per transition, in `Transition.allCases` order.
   public func transitionTotals() -> [TransitionTotals] {
-    Transition.allCases.enumerated().map { index, transition in
-      let partners = Set(
-        cellKeys.filter { ledger.catalog.indicators[Int($0.indicator)].transition == transition }.map(\.partner))
+    let partners = distinctPartners(slots: Transition.allCases.count) { transitionIndex[Int($0.indicator)] }
+    return Transition.allCases.enumerated().map { index, transition in
       let responses = transitionResponses[index].reduce(0) { $0 + $1.nonzeroBitCount }
-      return TransitionTotals(transition: transition, partners: partners.count, responses: responses)
+      return TransitionTotals(transition: transition, partners: partners[index], responses: responses)
     }
+  }
+
+  /// For each of `slots` slots, the distinct partners of the cells `slotOf` puts in it.
+  private func distinctPartners(
+    slots: Int, _ slotOf: ((indicator: Int16, year: Int, departement: Int16, partner: Int32)) -> Int
+  ) -> [Int] {
+    let words = (ledger.partners.count + 63) / 64
+    var bits = [UInt64](repeating: 0, count: slots * words)
+    var counts = [Int](repeating: 0, count: slots)
+    for cell in cellKeys {
+      let slot = slotOf(cell)
+      let word = slot * words + Int(cell.partner) >> 6
+      let bit = UInt64(1) << UInt64(cell.partner & 63)
+      if bits[word] & bit == 0 {
+        bits[word] |= bit
+        counts[slot] += 1
+      }
+    }
+    return counts
   }
 
   private struct StockKey: Hashable {
@@ -373,20 +384,78 @@ public struct GroupingSetAggregator {
     var partner: Int32
   }
 
+  /// The groups a grouping can have, as one flat range of slots: indicator × year ×
+  /// région or département or partner, each dimension a dense index.
+  private struct GroupSpace {
+    let indicators: Int
+    let years = Period.years.count
+    let regions: Int
+    /// Département indexes fit a byte (see `CellKey`).
+    let departements = 256
+    let partners: Int
+    let partnerWords: Int
+    /// The région of each département index.
+    let regionOf: [Int]
+
+    init(ledger: Ledger) {
+      let table = ledger.territoryTable
+      indicators = ledger.catalog.indicators.count
+      regions = table.regions.count + 1
+      partners = max(1, ledger.partners.count)
+      partnerWords = (partners + 63) / 64
+      regionOf = (0..<256).map { $0 <= table.departements.count ? table.regionIndex(Int16($0)) : 0 }
+    }
+
+    func count(_ grouping: Grouping) -> Int {
+      switch grouping {
+      case .indicator: indicators
+      case .indicatorYear: indicators * years
+      case .indicatorRegion: indicators * regions
+      case .indicatorDepartement: indicators * departements
+      case .indicatorPartner: indicators * partners
+      case .indicatorYearRegion: indicators * years * regions
+      }
+    }
+
+    /// The slot of a group; `year` matters only to the groupings that have one.
+    @inline(__always)
+    func slot(_ grouping: Grouping, indicator: Int16, year: Int, departement: Int16, partner: Int32) -> Int {
+      let indicator = Int(indicator)
+      let place = Int(UInt8(truncatingIfNeeded: departement))
+      switch grouping {
+      case .indicator: return indicator
+      case .indicatorYear: return indicator * years + (year - Period.years.lowerBound)
+      case .indicatorRegion: return indicator * regions + regionOf[place]
+      case .indicatorDepartement: return indicator * departements + place
+      case .indicatorPartner: return indicator * partners + Int(partner)
+      case .indicatorYearRegion:
+        return (indicator * years + (year - Period.years.lowerBound)) * regions + regionOf[place]
+      }
+    }
+
+    /// The dimensions of a grouping's group, the others nil.
+    func key(_ grouping: Grouping, indicator: Int16, year: Int, departement: Int16, partner: Int32) -> GroupKey {
+      var key = GroupKey(indicator: indicator)
+      switch grouping {
+      case .indicator: break
+      case .indicatorYear: key.year = year
+      case .indicatorRegion: key.region = regionOf[Int(UInt8(truncatingIfNeeded: departement))]
+      case .indicatorDepartement: key.departement = departement
+      case .indicatorPartner: key.partner = partner
+      case .indicatorYearRegion:
+        key.year = year
+        key.region = regionOf[Int(UInt8(truncatingIfNeeded: departement))]
+      }
+      return key
+    }
+  }
+
   private struct GroupKey {
     var indicator: Int16
     var year: Int? = nil
     var region: Int? = nil
     var departement: Int16? = nil
     var partner: Int32? = nil
-
-    /// One word per key, unique within a grouping (which fixes the dimensions present).
-    var packed: UInt64 {
-      let yearBits = UInt64(year.map { $0 - Period.years.lowerBound } ?? 0) & 0xFFF
-      let placeBits = UInt64(region ?? departement.map(Int.init) ?? 0) & 0xFF
-      let partnerBits = UInt64(UInt32(bitPattern: partner ?? 0))
-      return partnerBits << 32 | UInt64(UInt16(bitPattern: indicator) & 0xFFF) << 20 | yearBits << 8 | placeBits
-    }
   }
 
   /// `2A` and `2B` sort between `19` and `21`, as INSEE lists them.

@@ -61,8 +61,10 @@ public struct PipelineRunner: Sendable {
     into outputDirectory: String?, _ write: (RunFolder, Date) throws -> RunResult
   ) throws -> (RunResult, RunFolder) {
     let started = Date()
-    let folder = try RunFolder(
-      outputDirectory: outputDirectory ?? pipeline.outputDirectory, runID: RunFolder.makeRunID(at: started))
+    let output = outputDirectory ?? pipeline.outputDirectory
+    var runID = RunFolder.makeRunID(at: started)
+    while FileManager.default.fileExists(atPath: output + "/" + runID) { runID = RunFolder.makeRunID(at: started) }
+    let folder = try RunFolder(outputDirectory: output, runID: runID)
     do {
       let result = try write(folder, started)
       try RunCancellation.check()

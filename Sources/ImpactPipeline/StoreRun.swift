@@ -45,11 +45,15 @@ extension PipelineRunner {
     discovery: InputDiscovery?, outputDirectory: String? = nil, store settings: StoreSettings, keep: Int? = nil
   ) throws -> StoreRunOutcome {
     let started = Date()
-    let runID = RunFolder.makeRunID(at: started)
     let output = outputDirectory ?? pipeline.outputDirectory
     let lock = try StoreLock(storePath: settings.path, wait: settings.wait)
     defer { withExtendedLifetime(lock) {} }
     let store = try Store(path: settings.path)
+    // Runs started in the same second draw their suffixes apart.
+    var runID = RunFolder.makeRunID(at: started)
+    while try store.run(id: runID) != nil || FileManager.default.fileExists(atPath: output + "/" + runID) {
+      runID = RunFolder.makeRunID(at: started)
+    }
     let abandoned = try store.write { writer in
       let abandoned = try writer.markAbandonedRuns()
       try writer.beginRun(id: runID, pipeline: pipeline.path, toolVersion: ImpactVersion.current, startedAt: started)
