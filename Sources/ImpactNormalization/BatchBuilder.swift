@@ -32,6 +32,12 @@ public final class BatchBuilder: ObservationSink {
   /// refused before they get here, except indicators (which are looked up, not stored).
   private var scratch = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 8)
   private var scratchCapacity = 256
+  /// The partner id of the previous row as written (at most 64 bytes) and what it gave:
+  /// rows of a file come partner by partner, and a comparison spares lower-casing and
+  /// hashing.
+  private let lastPartner = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+  private var lastPartnerCount = -1
+  private var lastPartnerID: Int32?
 
   /// `expectedRecords` sizes the tables up front (an estimate from the file size), which
   /// saves re-hashing and copying as they grow.
@@ -45,7 +51,10 @@ public final class BatchBuilder: ObservationSink {
     rules = catalog.indicators.map { ($0.integer, $0.minimum, $0.maximum) }
   }
 
-  deinit { scratch.deallocate() }
+  deinit {
+    scratch.deallocate()
+    lastPartner.deallocate()
+  }
 
   public func setFieldLabels(_ labels: [RawField: String]) { self.labels = labels }
 
@@ -260,6 +269,9 @@ public final class BatchBuilder: ObservationSink {
   /// The batch id of a partner id (trimmed, at most 64 bytes), lower-cased; nil unless
   /// it is `[a-z0-9-]+`. Validity is decided once per distinct id.
   private func partnerID(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+    if bytes.count == lastPartnerCount, let base = bytes.baseAddress, memoryEquals(lastPartner, base, bytes.count) {
+      return lastPartnerID
+    }
     let id = batch.partners.intern(lowercased(bytes))
     if Int(id) == partnerValid.count {
       partnerValid.append(
@@ -267,7 +279,13 @@ public final class BatchBuilder: ObservationSink {
           bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "-") }
         })
     }
-    return partnerValid[Int(id)] ? id : nil
+    let result = partnerValid[Int(id)] ? id : nil
+    if let base = bytes.baseAddress, bytes.count <= 64 {
+      lastPartner.copyMemory(from: base, byteCount: bytes.count)
+      lastPartnerCount = bytes.count
+      lastPartnerID = result
+    }
+    return result
   }
 
   private func outOfRange(_ raw: RawObservation, _ indicator: Int, _ value: Quantity) {

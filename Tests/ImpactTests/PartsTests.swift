@@ -3,9 +3,9 @@ import ImpactPipeline
 import ImpactReaders
 import Testing
 
-/// One large CSV file read in parts on several cores gives exactly what one sequential
-/// read gives, wherever the cuts fall: inside quoted line breaks, on CRLF, after blank
-/// lines, around malformed rows.
+/// One large CSV or XML file read in parts on several cores gives exactly what one
+/// sequential read gives, wherever the cuts fall: inside quoted line breaks, on CRLF,
+/// after blank lines, around malformed rows; inside comments and CDATA sections.
 @Suite(.serialized) struct PartsTests {
   static let pipeline: PipelineDefinition = {
     switch PipelineDefinition.load(path: repositoryRoot + "/pipelines/canonical.yml") {
@@ -52,36 +52,104 @@ import Testing
     return texts
   }
 
-  @Test func partsReadWhatOneSequentialReadReads() throws {
-    let saved = CSVFormat.minimumPartBytes
-    CSVFormat.minimumPartBytes = 1
-    defer { CSVFormat.minimumPartBytes = saved }
+  /// Runs `body` with every file large enough to be read in parts.
+  func withSmallParts<T>(_ body: () throws -> T) rethrows -> T {
+    let saved = (CSVFormat.minimumPartBytes, XMLFormat.minimumPartBytes)
+    (CSVFormat.minimumPartBytes, XMLFormat.minimumPartBytes) = (1, 1)
+    defer { (CSVFormat.minimumPartBytes, XMLFormat.minimumPartBytes) = saved }
+    return try body()
+  }
+
+  /// Reads `file` with 1, 2, 3 and 5 workers; expects the same reports each time and
+  /// returns them.
+  func expectPartsMatchOneRead(_ file: String, in folder: TemporaryDirectory, seed: Int) throws -> [String] {
+    let sequential = try reports(file, workers: 1, output: folder.path + "/one-\(seed)")
+    for workers in [2, 3, 5] {
+      let parallel = try reports(file, workers: workers, output: folder.path + "/\(workers)-\(seed)")
+      #expect(parallel == sequential, "seed \(seed), \(workers) parts")
+    }
+    return sequential
+  }
+
+  /// Canonical XML with what a cut must not fall into: comments and CDATA holding
+  /// `<submission`, attributes spread over lines, CRLF, ignored elements and attributes,
+  /// a namespace prefix on every element, rejects and resubmissions.
+  static func awkwardXML(seed: Int, submissions: Int) -> [UInt8] {
+    var text = "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!-- export <submission x> -->\n"
+    text += "<s:submissions xmlns:s=\"urn:impact\" version=\"2\">\n"
+    for index in 0..<submissions {
+      let mix = (index &* 2_654_435_761 &+ seed &* 40503) & 0xFFFF
+      text += "  <s:submission partner=\"p\(mix % 4)\">\(mix % 7 == 0 ? "\r\n" : "\n")"
+      if mix % 11 == 0 { text += "    <!-- <s:submission partner=\"ghost\"> -->\n" }
+      if mix % 13 == 0 { text += "    <s:note><![CDATA[ <s:submission partner=\"ghost\"> ]]></s:note>\n" }
+      for response in 0..<(1 + mix % 3) {
+        text +=
+          "    <s:response id=\"r\((index + response) / 2)\"\n        period=\"\(2021 + mix % 3)\" territory=\"75056\">\n"
+        let value = mix % 17 == 0 ? "n/a" : String(mix % 500)
+        text +=
+          "      <s:value indicator=\"social.beneficiaries\"\(mix % 19 == 0 ? " extra=\"1\"" : "")>\(value)</s:value>\n"
+        text += "      <s:value indicator=\"social.volunteers\">\(mix % 40)</s:value>\n    </s:response>\n"
+      }
+      text += "  </s:submission>\n"
+    }
+    return Array((text + "</s:submissions>\n").utf8)
+  }
+
+  @Test(arguments: ["csv", "xml"])
+  func partsReadWhatOneSequentialReadReads(format: String) throws {
     let folder = TemporaryDirectory()
-    let before = CSVFormat.partStatistics
-    for seed in 0..<24 {
-      let file = folder.write("awkward-\(seed).csv", bytes: Self.awkwardFile(seed: seed, rows: 150 + seed * 5))
-      let sequential = try reports(file, workers: 1, output: folder.path + "/one-\(seed)")
-      for workers in [2, 3, 5] {
-        let parallel = try reports(file, workers: workers, output: folder.path + "/\(workers)-\(seed)")
-        #expect(parallel == sequential, "seed \(seed), \(workers) parts")
+    let statistics = { format == "csv" ? CSVFormat.partStatistics : XMLFormat.partStatistics }
+    let before = statistics()
+    try withSmallParts {
+      for seed in 0..<(format == "csv" ? 24 : 16) {
+        let bytes =
+          format == "csv"
+          ? Self.awkwardFile(seed: seed, rows: 150 + seed * 5) : Self.awkwardXML(seed: seed, submissions: 40 + seed * 3)
+        let file = folder.write("awkward-\(seed).\(format)", bytes: bytes)
+        let sequential = try expectPartsMatchOneRead(file, in: folder, seed: seed)
+        if format == "xml" { #expect(sequential[3].contains("ignored")) }
       }
     }
-    // Both ways were taken: cuts between records, and cuts inside a quoted line break.
-    #expect(CSVFormat.partStatistics.split > before.split)
-    #expect(CSVFormat.partStatistics.readAgain > before.readAgain)
+    // Both ways were taken: cuts between records, and cuts inside a quoted line break (CSV),
+    // a comment or a CDATA section (XML).
+    #expect(statistics().split > before.split)
+    #expect(statistics().readAgain > before.readAgain)
+  }
+
+  /// libxml2 keeps an element's line in 16 bits: past line 65535, lines still point at
+  /// the value, read in one piece or in parts.
+  @Test func xmlLinesStayExactPastTheSixteenBitLimit() throws {
+    let folder = TemporaryDirectory()
+    var text = "<submissions>\n"
+    for index in 0..<12_000 {
+      text +=
+        "<submission partner=\"p\(index % 3)\">\n<response id=\"r\(index)\" period=\"2023\" territory=\"75056\">\n"
+      text += "<value indicator=\"social.beneficiaries\">\(index % 90)</value>\n"
+      text +=
+        "<value indicator=\"social.volunteers\">\(index % 5 == 0 ? "" : String(index % 7))</value>\n</response>\n</submission>\n"
+    }
+    text += "</submissions>\n"
+    let file = folder.write("long.xml", text)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.count > 70_000)
+    let texts = try withSmallParts { try expectPartsMatchOneRead(file, in: folder, seed: 0) }
+    for report in [texts[1], texts[2]] {
+      for row in report.split(separator: "\n").dropFirst() {
+        let cells = row.split(separator: ",", omittingEmptySubsequences: false)
+        let (line, indicator) =
+          report == texts[1] ? (Int(cells[12])!, String(cells[8])) : (Int(cells[1])!, String(cells[4]))
+        #expect(lines[line - 1].contains(indicator), "line \(line) for \(indicator)")
+      }
+    }
   }
 
   @Test func aFileEndingInsideQuotesFailsAsInOneRead() throws {
-    let saved = CSVFormat.minimumPartBytes
-    CSVFormat.minimumPartBytes = 1
-    defer { CSVFormat.minimumPartBytes = saved }
     let folder = TemporaryDirectory()
     let file = folder.write(
       "open.csv",
       bytes: Self.awkwardFile(seed: 3, rows: 300)
         + Array("p1,r9,2023,75056,social.beneficiaries,1,\"never closed\n".utf8))
-    let sequential = try reports(file, workers: 1, output: folder.path + "/one")
+    let sequential = try withSmallParts { try expectPartsMatchOneRead(file, in: folder, seed: 0) }
     #expect(sequential[3].contains("inside a quoted field"))
-    #expect(try reports(file, workers: 2, output: folder.path + "/two") == sequential)
   }
 }

@@ -29,6 +29,7 @@ extension CSVFormat {
     let headerStop = try tokenizer.tokenize(
       file, from: 0, stopAt: nil, stopWhen: { header.hasHeader }, { header.handle($0) })
     guard header.hasHeader else { return false }
+    let headerRow = header
     var cuts: [Int] = []
     for index in 1..<parts {
       guard let cut = try lineStart(after: size * index / parts, in: file, size: size),
@@ -39,40 +40,26 @@ extension CSVFormat {
     guard !cuts.isEmpty else { return false }
     let starts = [0] + cuts
     let sinks = starts.map { _ in sink.makePart() }
-    let results = PartResults(count: starts.count)
-    let readPart = { (index: Int) in
-      results.store(
-        index,
-        Result { () throws(FileProblem) -> (CSVTokenizer.Stop, CSVRowMapper) in
-          let partFile = try FileBlocks(path: path)
-          partFile.seek(to: starts[index])
-          var mapper =
-            index == 0
-            ? CSVRowMapper(path: path, sink: sinks[0], windows1252: windows1252, delimiter: delimiter)
-            : header.continuing(into: sinks[index])
-          // Only the first part starts at the file's start, after a byte order mark.
-          let partTokenizer = index == 0 ? tokenizer : CSVTokenizer(delimiter: tokenizer.delimiter, skipPrefix: 0)
-          let limit = index + 1 < starts.count ? starts[index + 1] : nil
-          let stop = try partTokenizer.tokenize(partFile, from: starts[index], stopAt: limit) { mapper.handle($0) }
-          return (stop, mapper)
-        })
-    }
-    let group = DispatchGroup()
-    let shared = UncheckedWork(readPart)
-    for index in starts.indices.dropFirst() {
-      group.enter()
-      Thread.detachNewThread {
-        shared.run(index)
-        group.leave()
+    let results = runParts(count: starts.count) { index in
+      Result { () throws(FileProblem) -> (CSVTokenizer.Stop, CSVRowMapper) in
+        let partFile = try FileBlocks(path: path)
+        partFile.seek(to: starts[index])
+        var mapper =
+          index == 0
+          ? CSVRowMapper(path: path, sink: sinks[0], windows1252: windows1252, delimiter: delimiter)
+          : headerRow.continuing(into: sinks[index])
+        // Only the first part starts at the file's start, after a byte order mark.
+        let partTokenizer = index == 0 ? tokenizer : CSVTokenizer(delimiter: tokenizer.delimiter, skipPrefix: 0)
+        let limit = index + 1 < starts.count ? starts[index + 1] : nil
+        let stop = try partTokenizer.tokenize(partFile, from: starts[index], stopAt: limit) { mapper.handle($0) }
+        return (stop, mapper)
       }
     }
-    readPart(0)
-    group.wait()
     // Every part must have read cleanly up to the next cut; else the cuts were wrong (or
     // the file has a problem whose place one sequential read tells best).
     var parts: [(CSVTokenizer.Stop, CSVRowMapper)] = []
     for index in starts.indices {
-      guard case .success(let part) = results.result(index),
+      guard case .success(let part) = results[index],
         index + 1 == starts.count || part.0.offset == starts[index + 1]
       else {
         Self.partStatistics.readAgain += 1
@@ -114,33 +101,6 @@ extension CSVFormat {
     }
     return nil
   }
-}
-
-/// What each part's thread produced.
-private final class PartResults: @unchecked Sendable {
-  private let lock = NSLock()
-  private var results: [Result<(CSVTokenizer.Stop, CSVRowMapper), FileProblem>?]
-
-  init(count: Int) { results = Array(repeating: nil, count: count) }
-
-  func store(_ index: Int, _ result: Result<(CSVTokenizer.Stop, CSVRowMapper), FileProblem>) {
-    lock.lock()
-    results[index] = result
-    lock.unlock()
-  }
-
-  func result(_ index: Int) -> Result<(CSVTokenizer.Stop, CSVRowMapper), FileProblem>? {
-    lock.lock()
-    defer { lock.unlock() }
-    return results[index]
-  }
-}
-
-/// The part reader, handed to the parts' threads: each touches only its own part's sink
-/// and file until the caller waits for all of them.
-private struct UncheckedWork: @unchecked Sendable {
-  let run: (Int) -> Void
-  init(_ run: @escaping (Int) -> Void) { self.run = run }
 }
 
 /// A sink that keeps nothing but the field labels, for reading a header alone.

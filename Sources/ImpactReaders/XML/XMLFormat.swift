@@ -34,7 +34,10 @@ public struct XMLFormat: InputFormat {
   }
 
   public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
-    read(path: path) { reader, outcome in
+    if sink.parallelParts > 1, let outcome = readInParts(path: path, parts: sink.parallelParts, sink: sink) {
+      return outcome
+    }
+    return read(path: path) { reader, outcome in
       var walker = XMLSubmissionWalker(reader: reader, sink: sink)
       let problem = walker.run()
       outcome.warnings = walker.warnings
@@ -60,14 +63,22 @@ public struct XMLFormat: InputFormat {
   /// Opens a libxml2 reader over the file with the safe options, runs `walk`, and folds
   /// libxml2's own error messages into the outcome.
   func read(path: String, walk: (xmlTextReaderPtr, inout ReadOutcome) -> FileProblem?) -> ReadOutcome {
+    readDocument(path: path, part: nil, walk: walk).outcome
+  }
+
+  /// `read(path:walk:)` over the file or over `part` of it (whose outcome has no digest),
+  /// with the input that fed the parser.
+  func readDocument(
+    path: String, part: XMLInput.Part?, walk: (xmlTextReaderPtr, inout ReadOutcome) -> FileProblem?
+  ) -> (outcome: ReadOutcome, input: XMLInput?) {
     LibXML.prepare()
     var outcome = ReadOutcome()
     let input: XMLInput
     do {
-      input = try XMLInput(file: FileBlocks(path: path))
+      input = try XMLInput(file: FileBlocks(path: path), part: part)
     } catch {
       outcome.problem = error
-      return outcome
+      return (outcome, nil)
     }
     let inputPointer = Unmanaged.passRetained(input).toOpaque()
     let options = Int32(
@@ -85,7 +96,7 @@ public struct XMLFormat: InputFormat {
     else {
       Unmanaged<XMLInput>.fromOpaque(inputPointer).release()
       outcome.problem = FileProblem(message: "libxml2 could not start reading the file")
-      return outcome
+      return (outcome, input)
     }
     defer { xmlFreeTextReader(reader) }
     let errors = XMLErrors()
@@ -106,9 +117,11 @@ public struct XMLFormat: InputFormat {
     } else if let first = errors.first, first.fatal {
       outcome.problem = FileProblem(message: first.message, line: first.line)
     }
-    outcome.sha256 = input.finishDigest()
-    outcome.byteCount = input.byteCount
-    return outcome
+    if part == nil {
+      outcome.sha256 = input.finishDigest()
+      outcome.byteCount = input.byteCount
+    }
+    return (outcome, input)
   }
 }
 
@@ -124,18 +137,43 @@ enum LibXML {
 }
 
 /// The file behind libxml2's read callback; hashes what it hands over.
+///
+/// For a part of a file, it hands over a head (the document's start, up to its root
+/// element's start tag), the part's bytes and a tail (the root's end tag), and counts
+/// the line feeds of the part's bytes instead of hashing.
 final class XMLInput {
+  struct Part {
+    var head: [UInt8]
+    var range: Range<Int>
+    var tail: [UInt8]
+  }
+
   let file: FileBlocks
+  private let part: Part?
   private let hash = SHA256()
   private(set) var byteCount = 0
   private var digest: String?
+  /// For a part: how far into head, range and tail the parser has read.
+  private var served = 0
+  private(set) var lineFeeds = 0
 
-  init(file: FileBlocks) { self.file = file }
+  init(file: FileBlocks, part: Part? = nil) {
+    self.file = file
+    self.part = part
+    if let part { file.seek(to: part.range.lowerBound) }
+  }
+
+  /// Whether a part's bytes were all handed over.
+  var finishedPart: Bool {
+    guard let part else { return true }
+    return served == part.head.count + part.range.count + part.tail.count
+  }
 
   func read(into buffer: UnsafeMutablePointer<CChar>?, count: Int32) -> Int32 {
     guard let buffer, count > 0 else { return 0 }
     // A stop asked for ends the read as an error; the run then stops before merging.
     if RunCancellation.signal != nil { return -1 }
+    if let part { return readPart(part, into: buffer, count: Int(count)) }
     do {
       let got = try file.read(into: buffer, count: Int(count))
       hash.update(UnsafeRawBufferPointer(start: buffer, count: got))
@@ -145,6 +183,38 @@ final class XMLInput {
     } catch {
       return -1
     }
+  }
+
+  private func readPart(_ part: Part, into buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int32 {
+    func copy(_ bytes: [UInt8], from offset: Int) -> Int32 {
+      let length = min(count, bytes.count - offset)
+      bytes.withUnsafeBytes {
+        UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress! + offset, byteCount: length)
+      }
+      served += length
+      return Int32(length)
+    }
+    if served < part.head.count { return copy(part.head, from: served) }
+    let inRange = served - part.head.count
+    if inRange < part.range.count {
+      do {
+        let got = try file.read(into: buffer, count: min(count, part.range.count - inRange))
+        if got == 0 { return -1 }  // the file shrank under us
+        var cursor = UnsafeMutableRawPointer(buffer)
+        let end = cursor + got
+        while let found = memchr(cursor, 0x0A, end - cursor) {
+          lineFeeds += 1
+          cursor = found + 1
+        }
+        ReadMeter.add(got)
+        served += got
+        return Int32(got)
+      } catch {
+        return -1
+      }
+    }
+    let inTail = inRange - part.range.count
+    return inTail < part.tail.count ? copy(part.tail, from: inTail) : 0
   }
 
   /// The digest of the whole file, reading what libxml2 left unread (after an error).

@@ -8,7 +8,12 @@ import ImpactModel
 /// The nodes of an untrusted document, with the checks every walker needs: a DOCTYPE,
 /// an entity or nesting deeper than `XMLFormat.maxDepth` ends the file as malformed
 /// before anything is expanded.
-struct XMLNodeStream {
+///
+/// libxml2 keeps an element's line in 16 bits (65535 from there on) but a text node's in
+/// full, as the line the parser was on when it made the node: an element past line 65534
+/// takes the line of the text just before it (the indentation, made when the parser
+/// reached the element's `<`), else the parser's line.
+final class XMLNodeStream {
   enum Node {
     case start(isEmpty: Bool)
     case end
@@ -18,6 +23,12 @@ struct XMLNodeStream {
   }
 
   let reader: xmlTextReaderPtr
+  /// The line of the text node read just before the current node (nil when the node
+  /// before was not text, or when lines were still small).
+  private var textLineBeforeCurrent: Int?
+  private var textLineOfCurrent: Int?
+
+  init(reader: xmlTextReaderPtr) { self.reader = reader }
 
   /// The next node that matters; comments and processing instructions are skipped.
   func next() throws(FileProblem) -> Node {
@@ -25,7 +36,18 @@ struct XMLNodeStream {
       let status = xmlTextReaderRead(reader)
       if status == 0 { return .finished }
       if status < 0 { throw problem("malformed XML", path: "") }
-      switch xmlTextReaderNodeType(reader) {
+      let type = xmlTextReaderNodeType(reader)
+      textLineBeforeCurrent = textLineOfCurrent
+      textLineOfCurrent = nil
+      switch type {
+      case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
+        Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
+        if let node = xmlTextReaderCurrentNode(reader), case let line = Int(xmlGetLineNo(node)), line >= 65535 {
+          textLineOfCurrent = line
+        }
+      default: break
+      }
+      switch type {
       case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
         throw problem("a DOCTYPE is not allowed: DTDs and entities are refused in submissions", path: "")
       case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue), Int32(XML_READER_TYPE_ENTITY.rawValue):
@@ -72,7 +94,11 @@ struct XMLNodeStream {
   /// The line the current node starts on.
   var line: Int {
     guard let node = xmlTextReaderCurrentNode(reader) else { return 0 }
-    return Int(xmlGetLineNo(node))
+    // `xmlGetLineNo` answers a capped element with its children's or next sibling's line.
+    guard node.pointee.type == XML_ELEMENT_NODE, node.pointee.line == UInt16.max else {
+      return Int(xmlGetLineNo(node))
+    }
+    return textLineBeforeCurrent ?? max(65535, Int(xmlTextReaderGetParserLineNumber(reader)))
   }
 
   /// A problem at the current node's line, or the parser's when the node has none.

@@ -61,10 +61,15 @@ struct XMLSubmissionWalker {
   private var text: [UInt8] = []
   private var valueLine = 0
   private var ignoredPaths: Set<String> = []
+  /// The distinct ignored paths noted so far (warnings stop at 20 elements, 50 in all).
+  var ignoredPathCount: Int { ignoredPaths.count }
+
+  private let stream: XMLNodeStream
 
   init(reader: xmlTextReaderPtr, sink: ObservationSink) {
     self.reader = reader
     self.sink = sink
+    stream = XMLNodeStream(reader: reader)
   }
 
   /// Reads to the end; returns the problem that makes the file malformed, if any.
@@ -75,7 +80,6 @@ struct XMLSubmissionWalker {
       .unit: "value/@unit",
     ])
     var sawRoot = false
-    let stream = XMLNodeStream(reader: reader)
     do {
       loop: while true {
         switch try stream.next() {
@@ -103,7 +107,13 @@ struct XMLSubmissionWalker {
         case .end:
           end()
         case .text:
-          if stack.last?.kind == .value { text.append(contentsOf: stream.value) }
+          guard stack.last?.kind == .value else { break }
+          let value = stream.value
+          if text.isEmpty && valueLine >= 65535 && value.first != 0x0A && value.first != 0x0D {
+            // Past the 16-bit lines, the value's text (on its element's line) knows best.
+            valueLine = stream.line
+          }
+          text.append(contentsOf: value)
         }
       }
     } catch {
@@ -152,7 +162,7 @@ struct XMLSubmissionWalker {
       readAttributes(Self.responseAttributes)
     case .value:
       text.removeAll(keepingCapacity: true)
-      valueLine = currentLine()
+      valueLine = stream.line
       readAttributes(Self.valueAttributes)
     case .ignored:
       let path = currentPath()
@@ -204,7 +214,7 @@ struct XMLSubmissionWalker {
         let value = xmlTextReaderConstValue(reader)
         slots.set(slot, UnsafeRawBufferPointer(start: value, count: value.map { strlen($0) } ?? 0))
       } else if !Self.equals(xmlTextReaderConstPrefix(reader), "xmlns") && !Self.equals(name, "xmlns") {
-        let path = currentPath() + "/@" + XMLNodeStream(reader: reader).localName
+        let path = currentPath() + "/@" + stream.localName
         if ignoredPaths.count < 50 && ignoredPaths.insert(path).inserted {
           warnings.append("ignored attribute \(path)")
         }
@@ -222,16 +232,11 @@ struct XMLSubmissionWalker {
     pointer.map { String(cString: $0) } ?? ""
   }
 
-  private func currentLine() -> Int {
-    guard let node = xmlTextReaderCurrentNode(reader) else { return 0 }
-    return Int(xmlGetLineNo(node))
-  }
-
   private func currentPath() -> String {
     "/" + stack.map(\.name).joined(separator: "/")
   }
 
   private func problem(_ message: String) -> FileProblem {
-    XMLNodeStream(reader: reader).problem(message, path: currentPath())
+    stream.problem(message, path: currentPath())
   }
 }
