@@ -10,7 +10,7 @@
 # times each tool with /usr/bin/time (wall seconds, max RSS) on warm page cache:
 #   impact run (CSV, XML)   full job: checks, last-wins de-duplication, aggregates, outputs
 #                           (--no-store: exactly what the anchors do, nothing remembered)
-#   impact_1file_1core      the CSV job on the same rows in ONE file, --workers 1
+#   impact_1file_1core      the job on the same rows in ONE file (CSV, XML), --workers 1
 #   impact_1file            the same with every core: the file is read in parts
 #   impact_store_cold       the same CSV job with the store, into a new store
 #   impact_store_unchanged  a second run over the same files with that store (nothing new)
@@ -103,16 +103,21 @@ for n in $SIZES; do
   generate csv "$n"
   generate xml "$n"
   generate csv "$n" 1 csv1
-  csv="$BENCH/data/csv-$n" xml="$BENCH/data/xml-$n" csv1="$BENCH/data/csv1-$n"
+  generate xml "$n" 1 xml1
+  csv="$BENCH/data/csv-$n" xml="$BENCH/data/xml-$n" csv1="$BENCH/data/csv1-$n" xml1="$BENCH/data/xml1-$n"
   log "size $n: csv $(du -sh "$csv" | cut -f1), xml $(du -sh "$xml" | cut -f1)"
-  cat "$csv"/* "$xml"/* "$csv1"/* >/dev/null  # warm the page cache for everyone
+  cat "$csv"/* "$xml"/* "$csv1"/* "$xml1"/* >/dev/null  # warm the page cache for everyone
 
   if [ -x "$IMPACT" ]; then
     measure impact csv "$n" "$OUT/impact-csv-$n" "$IMPACT" run --no-store --output "$OUT/impact-csv-$n" "$csv"
     measure impact xml "$n" "$OUT/impact-xml-$n" "$IMPACT" run --no-store --output "$OUT/impact-xml-$n" "$xml"
-    measure impact_1file_1core csv "$n" "$OUT/impact-1file-$n" \
-      "$IMPACT" run --no-store --workers 1 --output "$OUT/impact-1file-$n" "$csv1"
-    measure impact_1file csv "$n" "$OUT/impact-1file-$n" "$IMPACT" run --no-store --output "$OUT/impact-1file-$n" "$csv1"
+    for one in "csv $csv1" "xml $xml1"; do
+      read -r fmt data <<<"$one"
+      measure impact_1file_1core "$fmt" "$n" "$OUT/impact-1file-$n" \
+        "$IMPACT" run --no-store --workers 1 --output "$OUT/impact-1file-$n" "$data"
+      measure impact_1file "$fmt" "$n" "$OUT/impact-1file-$n" \
+        "$IMPACT" run --no-store --output "$OUT/impact-1file-$n" "$data"
+    done
     measure impact_store_cold csv "$n" "$OUT/impact-store-$n" \
       "$IMPACT" run --quiet --output "$OUT/impact-store-$n" "$csv"
     # The store the last cold run left: every further run finds nothing new.
@@ -147,12 +152,13 @@ for size in dict.fromkeys(r["size"] for r in rows):
         t = float(a["seconds"]) / max(float(b["seconds"]), 0.005)
         m = int(a["peak_kib"]) / max(int(b["peak_kib"]), 1)
         print(f"  {size:>9} impact {fmt.upper()} vs {anchor:<15} time {t:6.2f}x   memory {m:6.2f}x")
-    for tool, base, target in [("impact_1file", "impact_1file_1core", None),
-                               ("impact_store_cold", "impact", 1.25),
-                               ("impact_store_unchanged", "impact_store_cold", 0.25)]:
-        a, b = get.get((tool, "csv", size)), get.get((base, "csv", size))
+    for tool, base, fmt, target in [("impact_1file", "impact_1file_1core", "csv", None),
+                                    ("impact_1file", "impact_1file_1core", "xml", None),
+                                    ("impact_store_cold", "impact", "csv", 1.25),
+                                    ("impact_store_unchanged", "impact_store_cold", "csv", 0.25)]:
+        a, b = get.get((tool, fmt, size)), get.get((base, fmt, size))
         if a and b:
             t = float(a["seconds"]) / max(float(b["seconds"]), 0.005)
             goal = f" (target <= {target})" if target else ""
-            print(f"  {size:>9} {tool} vs {base:<22} time {t:6.2f}x{goal}")
+            print(f"  {size:>9} {tool} {fmt.upper()} vs {base:<22} time {t:6.2f}x{goal}")
 EOF

@@ -78,12 +78,15 @@ public final class Ledger {
   public func append(
     _ batch: NormalizedBatch, file: Int32, superseded: (_ old: LedgerRecord, _ by: Supersession) -> Void
   ) {
-    let partnerMap = (0..<Int32(batch.partners.count)).map { id in
-      batch.partners.withBytes(of: id) { partners.intern($0) }
+    // The batch's tables read once: each read through the batch retains their arrays.
+    let batchPartners = batch.partners
+    let batchResponses = batch.responses
+    let partnerMap = (0..<Int32(batchPartners.count)).map { id in
+      batchPartners.withBytes(of: id) { partners.intern($0) }
     }
-    let responseMap = (0..<Int32(batch.responses.count)).map { id in
-      let partner = partnerMap[Int(batch.responses.tag(of: id))]
-      return batch.responses.withBytes(of: id) { responses.intern($0, tag: UInt32(partner)) }
+    let responseMap = (0..<Int32(batchResponses.count)).map { id in
+      let partner = partnerMap[Int(batchResponses.tag(of: id))]
+      return batchResponses.withBytes(of: id) { responses.intern($0, tag: UInt32(partner)) }
     }
     if responses.count > newestOfResponse.count {
       newestOfResponse.append(contentsOf: repeatElement(-1, count: responses.count - newestOfResponse.count))

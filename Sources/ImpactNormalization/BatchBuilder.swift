@@ -74,9 +74,23 @@ public final class BatchBuilder: ObservationSink {
     for index in batch.replacements.indices { batch.replacements[index].line += offset }
   }
 
+  /// Keeps a part's batch, after those absorbed before: the ingestion merges the parts
+  /// one after the other, sparing a copy into one batch where it needs none.
   public func absorb(_ part: ObservationSink) {
     guard let part = part as? BatchBuilder else { fatalError("a part of another kind of sink") }
-    batch.append(part.batch)
+    parts.append(part.batch)
+  }
+
+  private var parts: [NormalizedBatch] = []
+
+  /// What was read, in file order: the batch, or the parts' batches when the file was
+  /// read in parts.
+  public var batches: [NormalizedBatch] { parts.isEmpty || batch.readCount > 0 ? [batch] + parts : parts }
+
+  /// Copies the parts' batches into `batch`, for what needs the file in one batch.
+  public func joinParts() {
+    for part in parts { batch.append(part) }
+    parts = []
   }
 
   public func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {
@@ -184,6 +198,7 @@ public final class BatchBuilder: ObservationSink {
   /// Turns every observation of the batch into a `malformed_file` reject: a file counts
   /// whole or not at all. Rejects and records are merged back into file order.
   public func rejectWholeFile(because problem: String) {
+    joinParts()
     let message =
       "the file is malformed (\(problem)); nothing from it was accepted: fix the file and send all of it again"
     var all: [BatchReject] = []

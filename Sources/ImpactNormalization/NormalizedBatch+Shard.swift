@@ -57,7 +57,7 @@ extension NormalizedBatch {
   /// usable partner id goes to shard 1.
   public func slice(keeping shard: Shard) -> ShardSlice {
     let result = NormalizedBatch()
-    var copier = BatchCopier(into: result, index: BatchCopier.Index())
+    var copier = BatchCopier(from: self, into: result, index: BatchCopier.Index())
     var recordIndices: [Int64] = []
     var rejectIndices: [Int64] = []
     var replacementIndices: [Int64] = []
@@ -68,19 +68,19 @@ extension NormalizedBatch {
       while replacementCursor < replacements.count, replacements[replacementCursor].beforeRecord <= index {
         let replacement = replacements[replacementCursor]
         if owned[Int(replacement.partner)] {
-          copier.copy(replacement, from: self)
+          copier.copy(replacement)
           replacementIndices.append(Int64(replacementCursor))
           replacementPositions.append(Int64(replacement.beforeRecord))
         }
         replacementCursor += 1
       }
       guard owned[Int(record.partner)] else { continue }
-      copier.copy(record, from: self)
+      copier.copy(record)
       recordIndices.append(Int64(index))
     }
     while replacementCursor < replacements.count {
       if owned[Int(replacements[replacementCursor].partner)] {
-        copier.copy(replacements[replacementCursor], from: self)
+        copier.copy(replacements[replacementCursor])
         replacementIndices.append(Int64(replacementCursor))
         replacementPositions.append(Int64(replacements[replacementCursor].beforeRecord))
       }
@@ -124,20 +124,20 @@ extension NormalizedBatch {
     let rejects = try placement(first.totals.rejects) { $0.rejectIndices }
     let replacements = try placement(first.totals.replacements) { $0.replacementIndices }
     let shared = BatchCopier.Index()
-    var copiers = slices.map { _ in BatchCopier(into: result, index: shared) }
+    var copiers = slices.map { BatchCopier(from: $0.batch, into: result, index: shared) }
     var replacementCursor = 0
     func placeReplacements(before index: Int) {
       while replacementCursor < replacements.count {
         let place = replacements[replacementCursor]
         let slice = slices[place.slice]
         guard Int(slice.replacementPositions[place.item]) <= index else { return }
-        copiers[place.slice].copy(slice.batch.replacements[place.item], from: slice.batch)
+        copiers[place.slice].copy(slice.batch.replacements[place.item])
         replacementCursor += 1
       }
     }
     for (index, place) in records.enumerated() {
       placeReplacements(before: index)
-      copiers[place.slice].copy(slices[place.slice].batch.records[place.item], from: slices[place.slice].batch)
+      copiers[place.slice].copy(slices[place.slice].batch.records[place.item])
     }
     placeReplacements(before: Int.max)
     for place in rejects { result.rejects.append(slices[place.slice].batch.rejects[place.item]) }
@@ -148,20 +148,20 @@ extension NormalizedBatch {
 extension NormalizedBatch {
   /// Appends every record, reject and replacement of `other` after this batch's own.
   public func append(_ other: NormalizedBatch) {
-    var copier = BatchCopier(into: self, index: BatchCopier.Index(of: self))
+    var copier = BatchCopier(from: other, into: self, index: BatchCopier.Index(of: self))
     records.reserveCapacity(records.count + other.records.count)
     var replacementCursor = 0
     for (index, record) in other.records.enumerated() {
       while replacementCursor < other.replacements.count,
         other.replacements[replacementCursor].beforeRecord <= index
       {
-        copier.copy(other.replacements[replacementCursor], from: other)
+        copier.copy(other.replacements[replacementCursor])
         replacementCursor += 1
       }
-      copier.copy(record, from: other)
+      copier.copy(record)
     }
     while replacementCursor < other.replacements.count {
-      copier.copy(other.replacements[replacementCursor], from: other)
+      copier.copy(other.replacements[replacementCursor])
       replacementCursor += 1
     }
     rejects += other.rejects
@@ -170,6 +170,9 @@ extension NormalizedBatch {
 
 /// Copies records and replacements from one batch into another, re-interning their
 /// strings, periods and territories under the destination's ids.
+///
+/// The source's tables are read once, not through its properties per record (each read
+/// of a table held by a class retains and releases its arrays).
 struct BatchCopier {
   /// The destination's periods and territories by text, shared by the copiers that fill it.
   final class Index {
@@ -187,27 +190,35 @@ struct BatchCopier {
 
   let destination: NormalizedBatch
   let index: Index
+  private let sourcePartners: ByteStringTable
+  private let sourceResponses: ByteStringTable
+  private let sourcePeriods: [Period]
+  private let sourceTerritories: [Territory]
   private var partnerMap = DenseMap()
   private var responseMap = DenseMap()
   private var periodMap = DenseMap()
   private var territoryMap = DenseMap()
 
-  init(into destination: NormalizedBatch, index: Index) {
+  init(from source: NormalizedBatch, into destination: NormalizedBatch, index: Index) {
     self.destination = destination
     self.index = index
+    sourcePartners = source.partners
+    sourceResponses = source.responses
+    sourcePeriods = source.periods
+    sourceTerritories = source.territories
   }
 
-  mutating func copy(_ record: BatchRecord, from source: NormalizedBatch) {
+  mutating func copy(_ record: BatchRecord) {
     var copy = record
-    copy.partner = partner(record.partner, from: source)
-    copy.response = response(record.response, from: source)
+    copy.partner = partner(record.partner)
+    copy.response = response(record.response)
     copy.period = Self.map(record.period, in: &periodMap, key: \.text, shared: &index.periods) {
-      (source.periods[Int($0)], destination.periods)
+      (sourcePeriods[Int($0)], destination.periods)
     } append: {
       destination.periods.append($0)
     }
     copy.territory = Self.map(record.territory, in: &territoryMap, key: \.code, shared: &index.territories) {
-      (source.territories[Int($0)], destination.territories)
+      (sourceTerritories[Int($0)], destination.territories)
     } append: {
       destination.territories.append($0)
     }
@@ -231,25 +242,25 @@ struct BatchCopier {
     return mapped
   }
 
-  mutating func copy(_ replacement: BatchReplacement, from source: NormalizedBatch) {
+  mutating func copy(_ replacement: BatchReplacement) {
     var copy = replacement
-    copy.partner = partner(replacement.partner, from: source)
-    copy.replaced = response(replacement.replaced, from: source)
+    copy.partner = partner(replacement.partner)
+    copy.replaced = response(replacement.replaced)
     copy.beforeRecord = destination.records.count
     destination.replacements.append(copy)
   }
 
-  private mutating func partner(_ id: Int32, from source: NormalizedBatch) -> Int32 {
+  private mutating func partner(_ id: Int32) -> Int32 {
     if let known = partnerMap[id] { return known }
-    let mapped = source.partners.withBytes(of: id) { destination.partners.intern($0) }
+    let mapped = sourcePartners.withBytes(of: id) { destination.partners.intern($0) }
     partnerMap[id] = mapped
     return mapped
   }
 
-  private mutating func response(_ id: Int32, from source: NormalizedBatch) -> Int32 {
+  private mutating func response(_ id: Int32) -> Int32 {
     if let known = responseMap[id] { return known }
-    let partner = partner(Int32(bitPattern: source.responses.tag(of: id)), from: source)
-    let mapped = source.responses.withBytes(of: id) { destination.responses.intern($0, tag: UInt32(partner)) }
+    let partner = partner(Int32(bitPattern: sourceResponses.tag(of: id)))
+    let mapped = sourceResponses.withBytes(of: id) { destination.responses.intern($0, tag: UInt32(partner)) }
     responseMap[id] = mapped
     return mapped
   }

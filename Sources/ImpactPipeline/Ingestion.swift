@@ -59,12 +59,14 @@ public struct Ingestion {
   /// Ingests `items`: files are read and normalized, stored batches decoded, on worker
   /// threads; they are merged in the order given. `onBatch` sees each batch once merged,
   /// with its input's report as read (before this run's counts and warnings) and its
-  /// encoding when the item asked for one; `onReject` every rejected and
-  /// superseded observation in order. An error from either, a stored batch that cannot be
-  /// decoded, or a cancellation stops the ingestion.
+  /// encoding when the item asked for one (a file read in parts is then copied into one
+  /// batch: pass it only when needed); `onMerged` each input's index, observations and bytes
+  /// read once merged; `onReject` every rejected and superseded observation in order. An error
+  /// from `onBatch` or `onReject`, a stored batch that cannot be decoded, or a
+  /// cancellation stops the ingestion.
   public func run(
     items: [IngestionItem], onBatch: ((Int, NormalizedBatch, InputReport, [UInt8]?) throws -> Void)? = nil,
-    onReject: (RejectEvent) throws -> Void
+    onMerged: ((_ index: Int, _ read: Int, _ bytes: Int) -> Void)? = nil, onReject: (RejectEvent) throws -> Void
   ) throws -> IngestionResult {
     let files = items.map(\.path)
     let ledger = Ledger(catalog: catalog)
@@ -92,7 +94,7 @@ public struct Ingestion {
       guard failure == nil else { continue }
       do {
         try RunCancellation.check()
-        guard let batch = prepared.batch else {
+        guard !prepared.batches.isEmpty else {
           throw prepared.error ?? RunError(message: "no batch for \(files[index])")
         }
         let file = ledger.addFile(files[index])
@@ -104,11 +106,13 @@ public struct Ingestion {
             firstWithDigest[report.sha256] = files[index]
           }
         }
-        report.read = batch.readCount
-        report.rejected = batch.rejects.count
-        counts.read += batch.readCount
-        counts.rejected += batch.rejects.count
-        for reject in batch.rejects {
+        report.read = prepared.batches.reduce(0) { $0 + $1.readCount }
+        report.rejected = prepared.batches.reduce(0) { $0 + $1.rejects.count }
+        counts.read += report.read
+        counts.rejected += report.rejected
+        // A file read in parts comes as the parts' batches, merged one after the other;
+        // the file's rejects come first, as from one batch.
+        for reject in prepared.batches.lazy.flatMap(\.rejects) {
           rejections[reject.reason, default: 0] += 1
           report.rejections[reject.reason, default: 0] += 1
           try onReject(
@@ -117,17 +121,22 @@ public struct Ingestion {
               indicator: reject.indicator, field: reject.field, value: reject.value, reason: reject.reason,
               message: reject.message))
         }
-        var writeError: Error?
-        ledger.append(batch, file: file) { old, by in
-          guard writeError == nil else { return }
-          do {
-            try onReject(supersededEvent(ledger: ledger, old: old, by: by))
-          } catch {
-            writeError = error
+        for batch in prepared.batches {
+          var writeError: Error?
+          ledger.append(batch, file: file) { old, by in
+            guard writeError == nil else { return }
+            do {
+              try onReject(supersededEvent(ledger: ledger, old: old, by: by))
+            } catch {
+              writeError = error
+            }
           }
+          if let writeError { throw writeError }
         }
-        if let writeError { throw writeError }
-        try onBatch?(index, batch, prepared.report, prepared.encoded)
+        if let onBatch {
+          try onBatch(index, prepared.joined, prepared.report, prepared.encoded)
+        }
+        onMerged?(index, report.read, report.bytes)
         inputs.append(report)
       } catch {
         failure = error
@@ -154,20 +163,21 @@ public struct Ingestion {
     if let load = item.stored {
       do {
         let (batch, report) = try load()
-        return PreparedBatch(batch: batch, report: report, encoded: nil, error: nil)
+        return PreparedBatch(batches: [batch], report: report, encoded: nil, error: nil)
       } catch {
         return PreparedBatch(
-          batch: nil, report: InputReport(path: item.path, format: "", sha256: "", bytes: 0), encoded: nil,
+          batches: [], report: InputReport(path: item.path, format: "", sha256: "", bytes: 0), encoded: nil,
           error: error)
       }
     }
-    let (batch, report) = read(item.input!, catalog: catalog, size: size, parts: parts)
+    let (batches, report) = read(item.input!, catalog: catalog, size: size, parts: parts)
     if let shard = item.shard {
-      let slice = batch.slice(keeping: shard)
-      return PreparedBatch(batch: slice.batch, report: report, encoded: slice.encoded(catalog: catalog), error: nil)
+      let slice = PreparedBatch.join(batches).slice(keeping: shard)
+      return PreparedBatch(batches: [slice.batch], report: report, encoded: slice.encoded(catalog: catalog), error: nil)
     }
-    return PreparedBatch(
-      batch: batch, report: report, encoded: item.encode ? batch.encoded(catalog: catalog) : nil, error: nil)
+    guard item.encode else { return PreparedBatch(batches: batches, report: report, encoded: nil, error: nil) }
+    let batch = PreparedBatch.join(batches)
+    return PreparedBatch(batches: [batch], report: report, encoded: batch.encoded(catalog: catalog), error: nil)
   }
 
   private func supersededEvent(ledger: Ledger, old: LedgerRecord, by: Supersession) -> RejectEvent {
@@ -227,12 +237,13 @@ public struct Ingestion {
   }
 
   /// Reads and normalizes one file, in `parts` parts at once where its format can.
-  static func read(_ input: Input, catalog: Catalog, size: Int, parts: Int = 1) -> (NormalizedBatch, InputReport) {
+  static func read(_ input: Input, catalog: Catalog, size: Int, parts: Int = 1) -> ([NormalizedBatch], InputReport) {
     let path = input.path
     let builder = BatchBuilder(catalog: catalog, expectedRecords: size / bytesPerRecordEstimate)
     builder.parallelParts = parts
     if let source = input.source {
-      return readMapped(path: path, source: source, builder: builder)
+      let (batch, report) = readMapped(path: path, source: source, builder: builder)
+      return ([batch], report)
     }
     var prefix = [UInt8](repeating: 0, count: 512)
     var got = 0
@@ -248,10 +259,11 @@ public struct Ingestion {
     guard let format else {
       var report = InputReport(path: path, format: "unknown", sha256: "", bytes: 0)
       report.problem = "no input format recognises this file (expected .csv, .tsv, .txt or .xml)"
-      return (builder.batch, report)
+      return ([builder.batch], report)
     }
     let outcome = format.read(path: path, into: builder)
-    return (builder.batch, report(path: path, format: format, outcome: outcome, builder: builder))
+    let report = report(path: path, format: format, outcome: outcome, builder: builder)
+    return (builder.batches, report)
   }
 }
 
@@ -283,12 +295,22 @@ public struct IngestionItem: @unchecked Sendable {
   }
 }
 
-/// A batch made ready by a worker, or why it could not be.
+/// An input's batch made ready by a worker (its parts' batches, for a file read in parts
+/// that nothing needs in one batch), or why it could not be.
 struct PreparedBatch: @unchecked Sendable {
-  var batch: NormalizedBatch?
+  var batches: [NormalizedBatch]
   var report: InputReport
   var encoded: [UInt8]?
   var error: Error?
+
+  /// The input in one batch.
+  var joined: NormalizedBatch { Self.join(batches) }
+
+  /// `batches` copied into the first.
+  static func join(_ batches: [NormalizedBatch]) -> NormalizedBatch {
+    for part in batches.dropFirst() { batches[0].append(part) }
+    return batches[0]
+  }
 }
 
 /// Hands file indexes to workers and their batches back to the merger, in order.

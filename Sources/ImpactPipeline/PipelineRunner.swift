@@ -97,15 +97,15 @@ public struct PipelineRunner: Sendable {
       bytesTotal: items.reduce(0) { $0 + ($1.bytes ?? Ingestion.fileSize($1.path)) }, observations: 0)
     let onProgress = self.onProgress
     onProgress?(progress)
-    let merged: (Int, NormalizedBatch, InputReport, [UInt8]?) throws -> Void = { index, batch, report, encoded in
-      try onBatch?(index, batch, report, encoded)
+    let onMerged = { (index: Int, read: Int, bytes: Int) in
       progress.files += 1
-      progress.bytes += items[index].bytes ?? report.bytes
-      progress.observations += batch.readCount
+      progress.bytes += items[index].bytes ?? bytes
+      progress.observations += read
       onProgress?(progress)
     }
-    let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(items: items, onBatch: merged) {
-      event in
+    let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(
+      items: items, onBatch: onBatch, onMerged: onMerged
+    ) { event in
       tally.add(
         file: event.file, line: event.line, partner: event.partner, response: event.response,
         indicator: event.indicator, field: event.field, value: event.value, reason: event.reason.code,
