@@ -47,12 +47,8 @@ extension XMLFormat {
       let part = XMLInput.Part(
         head: index == 0 ? [] : root.head, range: starts[index]..<ends[index],
         tail: index == starts.count - 1 ? [] : endTag)
-      let (outcome, input) = readDocument(path: path, part: part) { reader, _ in
-        var walker = XMLSubmissionWalker(reader: reader, sink: sinks[index])
-        let problem = walker.run()
-        walked = (walker.warnings, walker.valueCount, walker.ignoredPathCount)
-        return problem
-      }
+      let (outcome, parser, input) = parseSubmissions(path: path, part: part, sink: sinks[index])
+      walked = (parser.warnings, parser.valueCount, parser.ignoredPathCount)
       let complete = outcome.problem == nil && input?.finishedPart == true
       return (complete: complete, lineFeeds: input?.lineFeeds ?? 0, walked: walked)
     }

@@ -37,13 +37,31 @@ public struct XMLFormat: InputFormat {
     if sink.parallelParts > 1, let outcome = readInParts(path: path, parts: sink.parallelParts, sink: sink) {
       return outcome
     }
-    return read(path: path) { reader, outcome in
-      var walker = XMLSubmissionWalker(reader: reader, sink: sink)
-      let problem = walker.run()
-      outcome.warnings = walker.warnings
-      outcome.detected["records"] = String(walker.valueCount)
-      return problem
+    return parseSubmissions(path: path, part: nil, sink: sink).outcome
+  }
+
+  /// Reads canonical submissions from the file, or from `part` of it (whose outcome has
+  /// no digest), with the parser and the input that fed it.
+  func parseSubmissions(path: String, part: XMLInput.Part?, sink: ObservationSink) -> (
+    outcome: ReadOutcome, parser: XMLSubmissionParser, input: XMLInput?
+  ) {
+    var outcome = ReadOutcome()
+    let parser = XMLSubmissionParser(sink: sink)
+    let input: XMLInput
+    do {
+      input = try XMLInput(file: FileBlocks(path: path), part: part)
+    } catch {
+      outcome.problem = error
+      return (outcome, parser, nil)
     }
+    outcome.problem = parser.parse(input, path: path)
+    outcome.warnings = parser.warnings
+    outcome.detected["records"] = String(parser.valueCount)
+    if part == nil {
+      outcome.sha256 = input.finishDigest()
+      outcome.byteCount = input.byteCount
+    }
+    return (outcome, parser, input)
   }
 
   public func read(path: String, options: SourceOptions, fields: [RequestedField], into sink: RecordSink)
@@ -63,22 +81,14 @@ public struct XMLFormat: InputFormat {
   /// Opens a libxml2 reader over the file with the safe options, runs `walk`, and folds
   /// libxml2's own error messages into the outcome.
   func read(path: String, walk: (xmlTextReaderPtr, inout ReadOutcome) -> FileProblem?) -> ReadOutcome {
-    readDocument(path: path, part: nil, walk: walk).outcome
-  }
-
-  /// `read(path:walk:)` over the file or over `part` of it (whose outcome has no digest),
-  /// with the input that fed the parser.
-  func readDocument(
-    path: String, part: XMLInput.Part?, walk: (xmlTextReaderPtr, inout ReadOutcome) -> FileProblem?
-  ) -> (outcome: ReadOutcome, input: XMLInput?) {
     LibXML.prepare()
     var outcome = ReadOutcome()
     let input: XMLInput
     do {
-      input = try XMLInput(file: FileBlocks(path: path), part: part)
+      input = try XMLInput(file: FileBlocks(path: path))
     } catch {
       outcome.problem = error
-      return (outcome, nil)
+      return outcome
     }
     let inputPointer = Unmanaged.passRetained(input).toOpaque()
     let options = Int32(
@@ -96,7 +106,7 @@ public struct XMLFormat: InputFormat {
     else {
       Unmanaged<XMLInput>.fromOpaque(inputPointer).release()
       outcome.problem = FileProblem(message: "libxml2 could not start reading the file")
-      return (outcome, input)
+      return outcome
     }
     defer { xmlFreeTextReader(reader) }
     let errors = XMLErrors()
@@ -117,11 +127,9 @@ public struct XMLFormat: InputFormat {
     } else if let first = errors.first, first.fatal {
       outcome.problem = FileProblem(message: first.message, line: first.line)
     }
-    if part == nil {
-      outcome.sha256 = input.finishDigest()
-      outcome.byteCount = input.byteCount
-    }
-    return (outcome, input)
+    outcome.sha256 = input.finishDigest()
+    outcome.byteCount = input.byteCount
+    return outcome
   }
 }
 
@@ -235,6 +243,8 @@ final class XMLErrors {
     let message: String
     let line: Int
     let fatal: Bool
+    /// libxml2's error code (`xmlParserErrors`).
+    let code: Int32
   }
 
   private(set) var entries: [Entry] = []
@@ -245,6 +255,8 @@ final class XMLErrors {
     let raw = error.pointee.message.map { String(cString: $0) } ?? "XML error"
     let message = raw.trimmingCharacters(in: .whitespacesAndNewlines)
     let fatal = error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue
-    entries.append(Entry(message: "malformed XML: \(message)", line: Int(error.pointee.line), fatal: fatal))
+    entries.append(
+      Entry(message: "malformed XML: \(message)", line: Int(error.pointee.line), fatal: fatal, code: error.pointee.code)
+    )
   }
 }
