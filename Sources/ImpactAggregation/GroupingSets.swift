@@ -237,7 +237,8 @@ public struct GroupingSetAggregator {
   /// given), indicator (catalog order), year, région, département, partner id.
   ///
   /// Every dimension is a small dense range, so a grouping's groups sit in a flat table
-  /// (see `GroupSpace`) and a group's distinct partners in a bit set: no hashing per cell.
+  /// (see `GroupSpace`), and the cells are visited partner after partner, so a group
+  /// counts its distinct partners with its last one: no hashing per cell.
   public func rows(of groupings: [Grouping] = Grouping.allCases) -> [AggregateRow] {
     let table = ledger.territoryTable
     // Ranks give the report order without comparing strings per group.
@@ -246,18 +247,21 @@ public struct GroupingSetAggregator {
       sortableDepartement(table.departementCode(Int16($0)))
     }
     let regionRank = rank(count: table.regions.count + 1) { table.regionCode(regionIndex: $0) }
-    let space = GroupSpace(ledger: ledger)
+    let byPartner = cellsByPartner()
+    let space = GroupSpace(ledger: ledger, partners: byPartner.partnerCount)
     var result: [AggregateRow] = []
     let stocksOverYears = latestStock.isEmpty ? [:] : latestStockOverYears
     for grouping in groupings {
       var groupOfSlot = [Int32](repeating: -1, count: space.count(grouping))
       var groups: [(key: GroupKey, statistics: Statistics, partners: Int)] = []
-      // A group of the partner grouping has one partner; the others count theirs in bits.
-      let countsPartners = grouping != .indicatorPartner
-      var partnerBits = [UInt64](repeating: 0, count: countsPartners ? groupOfSlot.count * space.partnerWords : 0)
-      for (index, cell) in cellKeys.enumerated() {
+      // The cells come partner after partner: a group counts a partner when its last one
+      // was another.
+      var lastPartner: [Int32] = []
+      for index in byPartner.order {
+        let cell = cellKeys[Int(index)]
         let slot = space.slot(
-          grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement, partner: cell.partner)
+          grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement,
+          partner: byPartner.dense[Int(cell.partner)])
         var group = Int(groupOfSlot[slot])
         if group < 0 {
           group = groups.count
@@ -266,17 +270,14 @@ public struct GroupingSetAggregator {
             (
               space.key(
                 grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement,
-                partner: cell.partner), Statistics(), countsPartners ? 0 : 1
+                partner: cell.partner), Statistics(), 0
             ))
+          lastPartner.append(-1)
         }
-        groups[group].statistics.merge(cells[index])
-        if countsPartners {
-          let word = slot * space.partnerWords + Int(cell.partner) >> 6
-          let bit = UInt64(1) << UInt64(cell.partner & 63)
-          if partnerBits[word] & bit == 0 {
-            partnerBits[word] |= bit
-            groups[group].partners += 1
-          }
+        groups[group].statistics.merge(cells[Int(index)])
+        if lastPartner[group] != cell.partner {
+          lastPartner[group] = cell.partner
+          groups[group].partners += 1
         }
       }
       func order(_ key: GroupKey) -> (Int, Int, Int, Int, Int) {
@@ -285,7 +286,9 @@ public struct GroupingSetAggregator {
           key.departement.map { departementRank[Int($0)] } ?? -1, key.partner.map { partnerRank[Int($0)] } ?? -1
         )
       }
-      applyStocks(grouping, to: &groups, space: space, groupOfSlot: groupOfSlot, overYears: stocksOverYears)
+      applyStocks(
+        grouping, to: &groups, space: space, densePartner: byPartner.dense, groupOfSlot: groupOfSlot,
+        overYears: stocksOverYears)
       groups.sort { order($0.key) < order($1.key) }
       for group in groups {
         result.append(
@@ -318,16 +321,19 @@ public struct GroupingSetAggregator {
   /// Groupings without a year take the latest level over all years.
   private func applyStocks(
     _ grouping: Grouping, to groups: inout [(key: GroupKey, statistics: Statistics, partners: Int)],
-    space: GroupSpace, groupOfSlot: [Int32], overYears: [StockKey: (periodEnd: Int, order: Int, value: Quantity)]
+    space: GroupSpace, densePartner: [Int32], groupOfSlot: [Int32],
+    overYears: [StockKey: (periodEnd: Int, order: Int, value: Quantity)]
   ) {
     guard !latestStock.isEmpty else { return }
     let hasYear = grouping == .indicatorYear || grouping == .indicatorYearRegion
     let series = hasYear ? latestStock : overYears
     var levels: [Int: Statistics] = [:]
     for (key, latest) in series {
+      // A stock's record made a cell too: its partner has a dense index.
+      guard densePartner[Int(key.partner)] >= 0 else { continue }
       let slot = space.slot(
         grouping, indicator: key.indicator, year: key.year, departement: departements[Int(key.territory)],
-        partner: key.partner)
+        partner: densePartner[Int(key.partner)])
       let group = groupOfSlot[slot]
       guard group >= 0 else { continue }
       levels[Int(group), default: Statistics()].add(latest.value)
@@ -362,19 +368,38 @@ public struct GroupingSetAggregator {
   private func distinctPartners(
     slots: Int, _ slotOf: ((indicator: Int16, year: Int, departement: Int16, partner: Int32)) -> Int
   ) -> [Int] {
-    let words = (ledger.partners.count + 63) / 64
-    var bits = [UInt64](repeating: 0, count: slots * words)
     var counts = [Int](repeating: 0, count: slots)
-    for cell in cellKeys {
+    var lastPartner = [Int32](repeating: -1, count: slots)
+    for index in cellsByPartner().order {
+      let cell = cellKeys[Int(index)]
       let slot = slotOf(cell)
-      let word = slot * words + Int(cell.partner) >> 6
-      let bit = UInt64(1) << UInt64(cell.partner & 63)
-      if bits[word] & bit == 0 {
-        bits[word] |= bit
+      if lastPartner[slot] != cell.partner {
+        lastPartner[slot] = cell.partner
         counts[slot] += 1
       }
     }
     return counts
+  }
+
+  /// The cells in partner order (a counting sort), and for each ledger partner its index
+  /// among the partners that have cells (-1 for none): memory follows the partners with
+  /// accepted observations, not every id the inputs held.
+  private func cellsByPartner() -> (order: [Int32], dense: [Int32], partnerCount: Int) {
+    var starts = [Int32](repeating: 0, count: ledger.partners.count + 1)
+    for cell in cellKeys { starts[Int(cell.partner) + 1] += 1 }
+    var dense = [Int32](repeating: -1, count: ledger.partners.count)
+    var partnerCount = 0
+    for partner in 0..<ledger.partners.count where starts[partner + 1] > 0 {
+      dense[partner] = Int32(partnerCount)
+      partnerCount += 1
+    }
+    for partner in 0..<ledger.partners.count { starts[partner + 1] += starts[partner] }
+    var order = [Int32](repeating: 0, count: cellKeys.count)
+    for (index, cell) in cellKeys.enumerated() {
+      order[Int(starts[Int(cell.partner)])] = Int32(index)
+      starts[Int(cell.partner)] += 1
+    }
+    return (order, dense, partnerCount)
   }
 
   private struct StockKey: Hashable {
@@ -392,17 +417,16 @@ public struct GroupingSetAggregator {
     let regions: Int
     /// Département indexes fit a byte (see `CellKey`).
     let departements = 256
+    /// The partners that have cells, numbered densely (see `cellsByPartner`).
     let partners: Int
-    let partnerWords: Int
     /// The région of each département index.
     let regionOf: [Int]
 
-    init(ledger: Ledger) {
+    init(ledger: Ledger, partners: Int) {
       let table = ledger.territoryTable
       indicators = ledger.catalog.indicators.count
       regions = table.regions.count + 1
-      partners = max(1, ledger.partners.count)
-      partnerWords = (partners + 63) / 64
+      self.partners = max(1, partners)
       regionOf = (0..<256).map { $0 <= table.departements.count ? table.regionIndex(Int16($0)) : 0 }
     }
 

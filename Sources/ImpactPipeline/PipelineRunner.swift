@@ -124,15 +124,12 @@ public struct PipelineRunner: Sendable {
           "accounting error: read \(counts.read) ≠ accepted \(counts.accepted) + rejected \(counts.rejected) + superseded \(counts.superseded)"
       )
     }
-    // Reports that need only the ledger are written on other threads while this one
-    // aggregates; the rest follow once the aggregates exist.
+    // Reports that need only the ledger are written on another thread while this one
+    // aggregates, and on this one too once the other reports are written.
     let ledgerReports = Reports.all.compactMap { $0 as? any LedgerReport }
+    let writers = try ledgerReports.map { try $0.writer(ledger: ingestion.ledger, to: folder.path(of: $0.fileName)) }
     let background = BackgroundWork()
-    for report in ledgerReports {
-      let ledger = UncheckedBox(ingestion.ledger)
-      let path = folder.path(of: report.fileName)
-      background.start { try report.write(ledger: ledger.value, to: path) }
-    }
+    for writer in writers { background.start { writer.work() } }
     let aggregator = try aggregate(ingestion.ledger)
     var inputs = ingestion.inputs
     adjust?(&inputs)
@@ -158,7 +155,9 @@ public struct PipelineRunner: Sendable {
       try report.write(result, to: folder.path(of: report.fileName))
       try phase("write \(report.fileName)")
     }
+    for writer in writers { writer.work() }
     try background.wait()
+    for writer in writers { try writer.finish() }
     try phase("finish " + ledgerReports.map(\.fileName).joined(separator: ", "))
     // The summary goes last so that its end time covers every report.
     result.finishedAt = Date()

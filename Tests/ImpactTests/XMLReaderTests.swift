@@ -60,7 +60,7 @@ import Testing
   @Test func refusesATruncatedFileWhole() {
     let truncated = String(Self.canonical.prefix(Self.canonical.count - 40))
     let result = readFile(folder.write("truncated.xml", truncated))
-    #expect(result.outcome.problem != nil)
+    #expect(result.outcome.problem?.message.contains("cut short") == true)
     #expect(result.batch.records.isEmpty)
     // The three values read before the break are rejected, not lost.
     #expect(result.reasons == [.malformedFile, .malformedFile, .malformedFile])
@@ -130,6 +130,25 @@ import Testing
     let result = readFile(folder.write("undefined.xml", text))
     #expect(result.outcome.problem != nil)
     #expect(result.batch.records.isEmpty)
+  }
+
+  @Test func readsEscapedCharactersInAttributesAndText() {
+    let text = """
+      <submissions><submission partner="p"><response id="R&amp;D-&#38;-&amp;#38;" period="2023" territory="33">
+      <value indicator="social.volunteers" unit="person">&#52;2</value></response></submission></submissions>
+      """
+    let result = readFile(folder.write("escaped.xml", text))
+    #expect(result.outcome.problem == nil)
+    #expect(result.batch.responses.string(of: 0) == "R&D-&-&#38;")
+    #expect(result.batch.records.map(\.value) == [Quantity(units: 42)])
+  }
+
+  @Test func refusesAValueWithTooMuchText() {
+    let text =
+      "<submissions><submission partner=\"p\"><response id=\"r\" period=\"2023\" territory=\"33\"><value indicator=\"social.volunteers\">"
+      + String(repeating: "1", count: XMLFormat.maxValueBytes + 1) + "</value></response></submission></submissions>"
+    let result = readFile(folder.write("long-value.xml", text))
+    #expect(result.outcome.problem?.message.contains("KiB of text") == true)
   }
 
   @Test func warnsAboutIgnoredElementsAndAttributes() {

@@ -22,6 +22,10 @@ public struct XMLFormat: InputFormat {
   /// Deeper nesting than this is refused (the canonical format needs four levels).
   public static let maxDepth = 32
 
+  /// A `<value>` holding more text than this makes the file malformed (a number needs a
+  /// few bytes; libxml2's own limit, 10 MB, would let one value take that much memory).
+  public static let maxValueBytes = 64 << 10
+
   public init() {}
 
   public var id: String { "xml" }

@@ -35,6 +35,29 @@ final class AttributeSlots {
     present[slot] = true
   }
 
+  /// `set`, with each `&#38;` turned back into `&`: libxml2's SAX2 layer hands attribute
+  /// values over with every `&` (written `&amp;` or `&#38;`) escaped so, when it does not
+  /// substitute entities; a literal `&` cannot stand in a well-formed value.
+  func setDecodingAmpersands(_ slot: Int, _ value: UnsafeRawBufferPointer) {
+    set(slot, value)
+    guard memchr(buffers[slot], 0x26, counts[slot]) != nil else { return }
+    let bytes = buffers[slot].assumingMemoryBound(to: UInt8.self)
+    let escape = Array("&#38;".utf8)
+    var read = 0
+    var write = 0
+    while read < counts[slot] {
+      if read + 5 <= counts[slot] && (0..<5).allSatisfy({ bytes[read + $0] == escape[$0] }) {
+        bytes[write] = 0x26
+        read += 5
+      } else {
+        bytes[write] = bytes[read]
+        read += 1
+      }
+      write += 1
+    }
+    counts[slot] = write
+  }
+
   /// The value of a slot, valid until the slot is set again; nil when absent.
   func bytes(_ slot: Int) -> UnsafeRawBufferPointer? {
     present[slot] ? UnsafeRawBufferPointer(start: buffers[slot], count: counts[slot]) : nil
@@ -110,6 +133,8 @@ final class XMLSubmissionParser {
         XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
           | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue))
     var finished = false
+    // The errors libxml2 raised before it was told the file had ended.
+    var errorsBeforeEnd = 0
     while !finished && problem == nil && context.pointee.disableSAX == 0 {
       let got = input.read(into: block, count: Int32(size))
       if got < 0 {
@@ -117,6 +142,7 @@ final class XMLSubmissionParser {
         break
       }
       finished = got == 0
+      errorsBeforeEnd = errors.entries.count
       _ = xmlParseChunk(context, block, got, finished ? 1 : 0)
     }
     let wellFormed = context.pointee.wellFormed != 0
@@ -127,13 +153,20 @@ final class XMLSubmissionParser {
       }
       return problem
     }
-    if let first = errors.entries.first(where: \.fatal) {
-      // libxml2 says "extra content" of a file that ends early, even of an empty one.
-      if first.code == Int32(XML_ERR_DOCUMENT_END.rawValue), let open = stack.last {
+    if let index = errors.entries.firstIndex(where: \.fatal) {
+      let first = errors.entries[index]
+      // An error raised once the file had ended, with elements still open: the file stops
+      // short (libxml2 says "extra content", or what the cut tag lacks).
+      if finished, index >= errorsBeforeEnd, let open = stack.last {
+        let detail =
+          first.code == Int32(XML_ERR_DOCUMENT_END.rawValue)
+          ? "" : " (" + first.message.dropFirst("malformed XML: ".count) + ")"
         return FileProblem(
-          message: "malformed XML: the file ends inside <\(open.name)>: it looks cut short; send all of it again",
+          message:
+            "malformed XML: the file ends inside <\(open.name)>\(detail): it looks cut short; send all of it again",
           line: line, path: currentPath())
       }
+      // libxml2 says "extra content" of an empty file too.
       if first.code == Int32(XML_ERR_DOCUMENT_END.rawValue), !sawRoot {
         return FileProblem(message: "malformed XML: the file holds no element (is it empty?)", line: line)
       }
@@ -228,6 +261,9 @@ final class XMLSubmissionParser {
 
   private func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int) {
     guard problem == nil, stack.last?.kind == .value, let bytes, count > 0 else { return }
+    guard text.count + count <= XMLFormat.maxValueBytes else {
+      return refuse("a <value> holds more than \(XMLFormat.maxValueBytes >> 10) KiB of text")
+    }
     text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
   }
 
@@ -317,7 +353,7 @@ final class XMLSubmissionParser {
     for (_, slot) in wanted { slots.clear(slot) }
     for index in 0..<attributes.count {
       if let (_, slot) = wanted.first(where: { Self.equals(attributes.name(index), $0.0) }) {
-        slots.set(slot, attributes.value(index))
+        slots.setDecodingAmpersands(slot, attributes.value(index))
       } else {
         noteIgnored(attributes.name(index))
       }
