@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs `body` for each of `count` parts of a file at once, part 0 on the calling thread
 /// and the others on threads of their own, and returns the results in part order.
@@ -46,4 +47,18 @@ private final class PartResults<Value>: @unchecked Sendable {
 private struct UncheckedPartWork: @unchecked Sendable {
   let run: (Int) -> Void
   init(_ run: @escaping (Int) -> Void) { self.run = run }
+}
+
+/// How many files a format read in parts, and how many it read again in one piece
+/// because a cut fell inside a record: for tests and benchmarks.
+final class PartCounts: Sendable {
+  private let split = Atomic<Int>(0)
+  private let readAgain = Atomic<Int>(0)
+
+  func noteSplit() { split.add(1, ordering: .relaxed) }
+  func noteReadAgain() { readAgain.add(1, ordering: .relaxed) }
+
+  var snapshot: (split: Int, readAgain: Int) {
+    (split.load(ordering: .relaxed), readAgain.load(ordering: .relaxed))
+  }
 }

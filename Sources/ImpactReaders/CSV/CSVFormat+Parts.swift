@@ -14,8 +14,9 @@ extension CSVFormat {
   nonisolated(unsafe) public static var minimumPartBytes = 16 << 20
 
   /// How many files were read in parts, and how many were read again in one piece
-  /// because a cut fell inside a record: for tests and benchmarks, not synchronized.
-  nonisolated(unsafe) public static var partStatistics = (split: 0, readAgain: 0)
+  /// (for tests and benchmarks).
+  public static var partStatistics: (split: Int, readAgain: Int) { partCounts.snapshot }
+  static let partCounts = PartCounts()
 
   /// Reads `file` in `parts` parts into `sink`; returns false (having read nothing) when
   /// the file cannot be cut.
@@ -62,12 +63,12 @@ extension CSVFormat {
       guard case .success(let part) = results[index],
         index + 1 == starts.count || part.0.offset == starts[index + 1]
       else {
-        Self.partStatistics.readAgain += 1
+        Self.partCounts.noteReadAgain()
         return false
       }
       parts.append(part)
     }
-    Self.partStatistics.split += 1
+    Self.partCounts.noteSplit()
     var lineOffset = 0
     for (index, part) in parts.enumerated() {
       let (stop, mapper) = part

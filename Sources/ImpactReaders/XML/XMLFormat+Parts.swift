@@ -18,9 +18,10 @@ extension XMLFormat {
   /// Files smaller than this are read in one piece.
   nonisolated(unsafe) public static var minimumPartBytes = 16 << 20
 
-  /// How many files were read in parts, and how many were read again in one piece: for
-  /// tests and benchmarks, not synchronized.
-  nonisolated(unsafe) public static var partStatistics = (split: 0, readAgain: 0)
+  /// How many files were read in parts, and how many were read again in one piece
+  /// (for tests and benchmarks).
+  public static var partStatistics: (split: Int, readAgain: Int) { partCounts.snapshot }
+  static let partCounts = PartCounts()
 
   /// The outcome of reading `path` in `parts` parts into `sink`, or nil (having read
   /// nothing into it) when the file is small or cannot be cut.
@@ -55,10 +56,10 @@ extension XMLFormat {
     // The sequential walker stops noting ignored paths at 20: beyond, its list is not the
     // union of the parts' lists.
     guard results.allSatisfy(\.complete), results.reduce(0, { $0 + $1.walked.ignored }) < 20 else {
-      Self.partStatistics.readAgain += 1
+      Self.partCounts.noteReadAgain()
       return nil
     }
-    Self.partStatistics.split += 1
+    Self.partCounts.noteSplit()
     var outcome = ReadOutcome()
     outcome.byteCount = size
     guard let digest = try? digest(of: file) else { return nil }
