@@ -62,3 +62,24 @@ final class PartCounts: Sendable {
     (split.load(ordering: .relaxed), readAgain.load(ordering: .relaxed))
   }
 }
+
+/// A value computed on a thread of its own while the caller goes on; `value` waits for it.
+final class BackgroundValue<Value>: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private var result: Value?
+
+  init(_ body: @escaping () -> Value) {
+    let work = UncheckedPartWork { _ in self.result = body() }
+    Thread.detachNewThread {
+      work.run(0)
+      self.done.signal()
+    }
+  }
+
+  /// The value, once computed.
+  var value: Value {
+    done.wait()
+    defer { done.signal() }
+    return result!
+  }
+}

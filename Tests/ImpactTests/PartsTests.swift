@@ -143,6 +143,35 @@ import Testing
     }
   }
 
+  /// A large file is read in parts while its encoding is checked: a Windows-1252 byte, a
+  /// stray byte in UTF-8 or a NUL byte past the first 64 KiB still gives what one read
+  /// gives (the file read again as Windows-1252, or refused).
+  @Test(arguments: [[UInt8]([0xE9]), [0xC3, 0xA9, 0x20, 0x81], [0x00], [0xC3, 0xA9]])
+  func aLateByteDecidesTheEncodingAsInOneRead(late: [UInt8]) throws {
+    let folder = TemporaryDirectory()
+    var bytes = Array("partner_id;response_id;period;territory;indicator;value;commentaire\n".utf8)
+    var lateOffset = 0
+    for row in 0..<4000 {
+      // Row 3000's response id ends with the late bytes.
+      if row == 3000 { lateOffset = bytes.count }
+      bytes += Array("p\(row % 3);r\(row)".utf8) + (row == 3000 ? Array("caf".utf8) + late : [])
+      bytes += Array(";2023;75056;social.beneficiaries;\(row % 90);ok\n".utf8)
+    }
+    #expect(lateOffset > 65536, "past the start the parts judge by")
+    let file = folder.write("late.csv", bytes: bytes)
+    let sequential = try withSmallParts { try expectPartsMatchOneRead(file, in: folder, seed: 0) }
+    switch late {
+    case [0xE9]:
+      #expect(sequential[3].contains("windows-1252"))
+      #expect(sequential[1].contains("café"))
+    case [0xC3, 0xA9]:
+      #expect(sequential[3].contains("\"encoding\", value: \"utf-8\""))
+      #expect(sequential[1].contains("café"))
+    default:
+      #expect(sequential[1].split(separator: "\n").count == 1, "refused whole: \(sequential[3])")
+    }
+  }
+
   @Test func aFileEndingInsideQuotesFailsAsInOneRead() throws {
     let folder = TemporaryDirectory()
     let file = folder.write(

@@ -18,12 +18,76 @@ extension CSVFormat {
   public static var partStatistics: (split: Int, readAgain: Int) { partCounts.snapshot }
   static let partCounts = PartCounts()
 
+  /// Reads a large file in parts while another thread takes its digest and checks its
+  /// encoding, instead of before: the parts assume UTF-8 when the first 64 KiB are, and
+  /// their rows reach `sink` only once the whole file is found to be. Otherwise (a
+  /// Windows-1252 byte further on, a NUL byte, a file that changed size), the file is
+  /// read as `read(path:into:)` reads it, with that scan. Nil, having read nothing, when
+  /// the file is too small or its start is not plain UTF-8 text.
+  func readInPartsWhileScanning(path: String, sink: ObservationSink) -> ReadOutcome? {
+    guard let file = try? FileBlocks(path: path) else { return nil }
+    var info = stat()
+    guard fstat(file.descriptor, &info) == 0, Int(info.st_size) >= Self.minimumPartBytes else { return nil }
+    let size = Int(info.st_size)
+    let block = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    defer { block.deallocate() }
+    guard let got = try? file.read(into: block, count: 1 << 16, at: 0) else { return nil }
+    let head = [UInt8](UnsafeRawBufferPointer(start: block, count: got))
+    var validator = UTF8Validator()
+    head.withUnsafeBytes { validator.feed($0) }
+    guard validator.isValid, !head.contains(0), !head.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) else {
+      return nil
+    }
+    let scanning = BackgroundValue { () -> Result<Prescan, FileProblem> in
+      Result { () throws(FileProblem) in try prescan(try FileBlocks(path: path)) }
+    }
+    let delimiter = detectDelimiter(head)
+    let bom = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    var outcome = ReadOutcome()
+    var cutsHeld = true
+    let read = Result { () throws(FileProblem) in
+      try readInParts(
+        path: path, file: file, size: size, parts: sink.parallelParts,
+        tokenizer: CSVTokenizer(delimiter: delimiter, skipPrefix: bom), windows1252: false, delimiter: delimiter,
+        sink: sink, outcome: &outcome,
+        confirm: {
+          guard case .success(let scan) = scanning.value else { return false }
+          return scan.isUTF8 && scan.undecodable == nil && scan.byteCount == size && scan.head.starts(with: head)
+        }, cutsHeld: &cutsHeld)
+    }
+    let scan = scanning.value
+    guard case .success(true) = read, case .success(let found) = scan else {
+      // Read again as one sequential read would, in parts again only when the cuts held.
+      return self.read(
+        path: path, options: SourceOptions(), scanned: scan,
+        parse: canonicalParse(path: path, sink: sink, parts: cutsHeld))
+    }
+    outcome.sha256 = found.sha256
+    outcome.byteCount = found.byteCount
+    outcome.detected["encoding"] = found.encodingName
+    outcome.detected["delimiter"] = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
+    return outcome
+  }
+
   /// Reads `file` in `parts` parts into `sink`; returns false (having read nothing) when
-  /// the file cannot be cut.
+  /// the file cannot be cut (`cutsHeld` then false) or `confirm`, asked once the parts
+  /// are read, says no.
   func readInParts(
     path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, windows1252: Bool,
-    delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome
+    delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome, confirm: (() -> Bool)? = nil
   ) throws(FileProblem) -> Bool {
+    var cutsHeld = true
+    return try readInParts(
+      path: path, file: file, size: size, parts: parts, tokenizer: tokenizer, windows1252: windows1252,
+      delimiter: delimiter, sink: sink, outcome: &outcome, confirm: confirm, cutsHeld: &cutsHeld)
+  }
+
+  private func readInParts(
+    path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, windows1252: Bool,
+    delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome, confirm: (() -> Bool)?,
+    cutsHeld: inout Bool
+  ) throws(FileProblem) -> Bool {
+    cutsHeld = false
     // The header first, from a throwaway read of the file's start.
     var header = CSVRowMapper(path: path, sink: DiscardingSink(), windows1252: windows1252, delimiter: delimiter)
     file.rewind()
@@ -68,6 +132,8 @@ extension CSVFormat {
       }
       parts.append(part)
     }
+    cutsHeld = true
+    if let confirm, !confirm() { return false }
     Self.partCounts.noteSplit()
     var lineOffset = 0
     for (index, part) in parts.enumerated() {

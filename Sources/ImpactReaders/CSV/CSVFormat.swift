@@ -19,9 +19,17 @@ public struct CSVFormat: InputFormat {
   public func recognizes(prefix: UnsafeRawBufferPointer) -> Bool { false }
 
   public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
-    read(path: path, options: SourceOptions()) {
-      (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
-      if sink.parallelParts > 1, outcome.byteCount >= Self.minimumPartBytes,
+    if sink.parallelParts > 1, let outcome = readInPartsWhileScanning(path: path, sink: sink) {
+      return outcome
+    }
+    return read(path: path, options: SourceOptions(), parse: canonicalParse(path: path, sink: sink))
+  }
+
+  /// How `read(path:into:)` parses once the file is scanned: in parts where the sink
+  /// takes them (`parts: false` after a failed cut), else in one piece.
+  func canonicalParse(path: String, sink: ObservationSink, parts: Bool = true) -> Parse {
+    { (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
+      if parts, sink.parallelParts > 1, outcome.byteCount >= Self.minimumPartBytes,
         try readInParts(
           path: path, file: file, size: outcome.byteCount, parts: sink.parallelParts, tokenizer: tokenizer,
           windows1252: windows1252, delimiter: delimiter, sink: sink, outcome: &outcome)
@@ -55,17 +63,24 @@ public struct CSVFormat: InputFormat {
     }
   }
 
-  /// The steps both kinds of reading share: one pass for the digest and the encoding,
-  /// detection, then `parse` over a tokenizer on the rewound file.
-  private func read(
-    path: String, options: SourceOptions,
-    parse: (CSVTokenizer, FileBlocks, _ windows1252: Bool, _ delimiter: UInt8, inout ReadOutcome) throws(FileProblem) ->
-      Void
+  /// Parses a scanned file: the tokenizer (past any BOM), the file, whether it is
+  /// Windows-1252, the delimiter, and the outcome to complete.
+  typealias Parse = (CSVTokenizer, FileBlocks, _ windows1252: Bool, _ delimiter: UInt8, inout ReadOutcome)
+    throws(FileProblem) -> Void
+
+  /// The steps both kinds of reading share: one pass for the digest and the encoding
+  /// (unless `scanned` brings it), detection, then `parse` over a tokenizer on the
+  /// rewound file.
+  func read(
+    path: String, options: SourceOptions, scanned: Result<Prescan, FileProblem>? = nil, parse: Parse
   ) -> ReadOutcome {
     var outcome = ReadOutcome()
     do {
       let file = try FileBlocks(path: path)
-      let scan = try prescan(file, outcome: &outcome)
+      let scan: Prescan
+      if let scanned { scan = try scanned.get() } else { scan = try prescan(file) }
+      outcome.sha256 = scan.sha256
+      outcome.byteCount = scan.byteCount
       let delimiter = options.delimiter ?? detectDelimiter(scan.head, headerRow: options.headerRow)
       var windows1252 = !scan.isUTF8
       switch options.encoding {
@@ -96,7 +111,10 @@ public struct CSVFormat: InputFormat {
     return outcome
   }
 
+  /// What one pass over the whole file found.
   struct Prescan {
+    var sha256 = ""
+    var byteCount = 0
     var head: [UInt8] = []
     var bom = 0
     var isUTF8 = true
@@ -107,7 +125,7 @@ public struct CSVFormat: InputFormat {
 
   /// Reads the whole file once: its digest, size, encoding, and the first 64 KiB for the
   /// delimiter. Refuses binary files and bytes Windows-1252 leaves undefined.
-  private func prescan(_ file: FileBlocks, outcome: inout ReadOutcome) throws(FileProblem) -> Prescan {
+  func prescan(_ file: FileBlocks) throws(FileProblem) -> Prescan {
     var result = Prescan()
     let hash = SHA256()
     var validator = UTF8Validator()
@@ -140,8 +158,8 @@ public struct CSVFormat: InputFormat {
       }
       total += got
     }
-    outcome.sha256 = hash.hexDigest()
-    outcome.byteCount = total
+    result.sha256 = hash.hexDigest()
+    result.byteCount = total
     validator.finish()
     if result.head.starts(with: [0xEF, 0xBB, 0xBF]) { result.bom = 3 }
     result.isUTF8 = validator.isValid || validator.multibyteSequences > 0
@@ -180,7 +198,7 @@ public struct CSVFormat: InputFormat {
   }
 
   /// The delimiter that occurs most often outside quotes on the header line.
-  private func detectDelimiter(_ head: [UInt8], headerRow: Int = 1) -> UInt8 {
+  func detectDelimiter(_ head: [UInt8], headerRow: Int = 1) -> UInt8 {
     var counts: [UInt8: Int] = [0x2C: 0, 0x3B: 0, 0x09: 0]
     var quoted = false
     var line = 1

@@ -43,6 +43,8 @@ extension XMLFormat {
     let ends = cuts + [size]
     let endTag = Array("</\(root.name)>".utf8)
     let sinks = starts.map { _ in sink.makePart() }
+    // The digest is taken on another thread while the parts are read.
+    let digesting = BackgroundValue { try? self.digest(of: FileBlocks(path: path)) }
     let results = runParts(count: starts.count) { index in
       var walked: (warnings: [String], values: Int, ignored: Int) = ([], 0, 0)
       let part = XMLInput.Part(
@@ -59,10 +61,10 @@ extension XMLFormat {
       Self.partCounts.noteReadAgain()
       return nil
     }
+    guard let digest = digesting.value else { return nil }
     Self.partCounts.noteSplit()
     var outcome = ReadOutcome()
     outcome.byteCount = size
-    guard let digest = try? digest(of: file) else { return nil }
     outcome.sha256 = digest
     let headLineFeeds = root.head.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
     var lineFeedsBefore = 0
