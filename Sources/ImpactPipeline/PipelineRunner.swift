@@ -90,8 +90,8 @@ public struct PipelineRunner: Sendable {
       phaseStart = now
       try RunCancellation.check()
     }
-    let rejects = try RejectsCSVWriter(path: folder.path(of: "rejects.csv"))
-    var tally = RejectsTally()
+    let rejects = RejectsPipe(writer: try RejectsCSVWriter(path: folder.path(of: "rejects.csv")))
+    defer { rejects.stop() }
     var progress = IngestionProgress(
       files: 0, filesTotal: items.count, bytes: 0,
       bytesTotal: items.reduce(0) { $0 + ($1.bytes ?? Ingestion.fileSize($1.path)) }, observations: 0)
@@ -105,17 +105,8 @@ public struct PipelineRunner: Sendable {
     }
     let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(
       items: items, onBatch: onBatch, onMerged: onMerged
-    ) { event in
-      tally.add(
-        file: event.file, line: event.line, partner: event.partner, response: event.response,
-        indicator: event.indicator, field: event.field, value: event.value, reason: event.reason.code,
-        message: event.message, hintFrench: event.reason.hintFrench, hintEnglish: event.reason.hintEnglish)
-      try rejects.write(
-        file: event.file, line: event.line, partner: event.partner, response: event.response,
-        indicator: event.indicator, field: event.field, value: event.value, reason: event.reason,
-        message: event.message)
-    }
-    try rejects.close()
+    ) { try rejects.add($0) }
+    let tally = try rejects.finish()
     try phase("read, validate and merge \(items.count) input(s)")
     guard ingestion.counts.balances else {
       let counts = ingestion.counts
