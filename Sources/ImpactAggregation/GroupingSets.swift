@@ -78,24 +78,19 @@ public struct TransitionYear: Sendable, Equatable {
 
 /// Rolls accepted records up into the grouping sets.
 ///
-/// Records first land in cells keyed by (indicator, year, département, partner), one hash
-/// lookup each; every grouping set is then a roll-up of the cells, whose number depends
-/// on the spread of the data, not on its size.
+/// Records first land in cells keyed by (indicator, year, département, partner); every
+/// grouping set is then a roll-up of the cells, whose number depends on the spread of the
+/// data, not on its size. The records are taken partner after partner, so that one
+/// partner's cells sit in a small flat table (indicator × year × département) rather
+/// than in a hash map of every cell, which data spread thin (two records a cell) makes
+/// as large as the ledger and slow to reach.
 ///
 /// `responses` of a group equals its observations: every grouping set includes the
 /// indicator, and de-duplication leaves at most one observation per (partner, response,
 /// indicator), so no response counts twice within a group. Tests check this against a
 /// brute-force count.
 public struct GroupingSetAggregator {
-  private struct CellKey {
-    static func make(indicator: Int16, year: Int, departement: Int16, partner: Int32) -> UInt64 {
-      UInt64(UInt32(bitPattern: partner)) << 32 | UInt64(UInt16(bitPattern: indicator) & 0xFFF) << 20
-        | UInt64((year - Period.years.lowerBound) & 0xFFF) << 8 | UInt64(UInt8(truncatingIfNeeded: departement))
-    }
-  }
-
   private let ledger: Ledger
-  private var cellIndex = UInt64IndexMap(capacity: 4096)
   private var cellKeys: [(indicator: Int16, year: Int, departement: Int16, partner: Int32)] = []
   private var cells: [Statistics] = []
   /// For stock indicators (`last`): per (indicator, year, territory, partner), the latest
@@ -141,19 +136,49 @@ public struct GroupingSetAggregator {
     transition * Period.years.count + (year - Period.years.lowerBound)
   }
 
-  /// Adds one accepted record, the ledger's record number `order`.
+  /// A partner's cells while its records are added: a flat table of cell indexes over
+  /// (indicator, year, département), the years being those the ledger's periods use.
+  private struct PartnerCells {
+    let yearIndex: [Int32]
+    let years: Int
+    var cellOfSlot: [Int32]
+    var used: [Int32] = []
+
+    init(ledger: Ledger) {
+      let distinct = Array(Set(ledger.periods.map(\.year))).sorted()
+      let position = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, Int32($0)) })
+      yearIndex = ledger.periods.map { position[$0.year]! }
+      years = max(1, distinct.count)
+      cellOfSlot = [Int32](repeating: -1, count: ledger.catalog.indicators.count * years * 256)
+    }
+
+    @inline(__always)
+    func slot(indicator: Int16, period: Int32, departement: Int16) -> Int {
+      (Int(indicator) * years + Int(yearIndex[Int(period)])) << 8 | Int(UInt8(truncatingIfNeeded: departement))
+    }
+
+    /// Forgets the partner's cells, before the next partner's.
+    mutating func clear() {
+      for slot in used { cellOfSlot[Int(slot)] = -1 }
+      used.removeAll(keepingCapacity: true)
+    }
+  }
+
+  /// Adds one accepted record of `partner`, the ledger's record number `order`.
   @inline(__always)
-  private mutating func add(_ record: LedgerRecord, order: Int) {
+  private mutating func add(_ record: LedgerRecord, order: Int, partner: Int32, into table: inout PartnerCells) {
     let year = years[Int(record.period)]
     let departement = departements[Int(record.territory)]
-    let partner = Int32(bitPattern: responses.tag(of: record.response))
-    let key = CellKey.make(indicator: record.indicator, year: year, departement: departement, partner: partner)
-    let index = cellIndex.index(for: key) {
+    let place = table.slot(indicator: record.indicator, period: record.period, departement: departement)
+    var cell = table.cellOfSlot[place]
+    if cell < 0 {
+      cell = Int32(cells.count)
       cells.append(Statistics())
       cellKeys.append((record.indicator, year, departement, partner))
-      return Int32(cells.count - 1)
+      table.cellOfSlot[place] = cell
+      table.used.append(Int32(place))
     }
-    cells[Int(index)].add(record.value)
+    cells[Int(cell)].add(record.value)
     if isStock[Int(record.indicator)] {
       let key = StockKey(indicator: record.indicator, year: year, territory: record.territory, partner: partner)
       let periodEnd = periodEnds[Int(record.period)]
@@ -165,12 +190,13 @@ public struct GroupingSetAggregator {
     }
     let transition = transitionIndex[Int(record.indicator)]
     let response = Int(record.response)
-    transitionResponses[transition][response >> 6] |= 1 << UInt64(response & 63)
+    let bit: UInt64 = 1 << UInt64(response & 63)
+    transitionResponses[transition][response >> 6] |= bit
     let pair = slot(transition: transition, year: year)
     if transitionYearResponses[pair].isEmpty {
       transitionYearResponses[pair] = [UInt64](repeating: 0, count: transitionResponses[0].count)
     }
-    transitionYearResponses[pair][response >> 6] |= 1 << UInt64(response & 63)
+    transitionYearResponses[pair][response >> 6] |= bit
     transitionYearObservations[pair] += 1
   }
 
@@ -179,16 +205,39 @@ public struct GroupingSetAggregator {
   ///
   /// Aggregators of the same ledger fed the n different parts combine with `absorb` into
   /// exactly what one aggregator fed every record makes (the runner adds two parts on two
-  /// cores): a cell belongs to one partner, so the parts' cells are disjoint.
+  /// cores): a cell belongs to one partner, so the parts' cells are disjoint. Each
+  /// partner's records are added in input order, which the stocks' "latest" needs.
   public mutating func addAll(partners part: Int = 0, of parts: Int = 1) {
     precondition(parts > 0 && (0..<parts).contains(part) && heldParts.isEmpty, "an aggregator is fed once")
     heldParts = [part]
     partCount = parts
     let responses = self.responses
+    let partnerCount = ledger.partners.count
+    var table = PartnerCells(ledger: ledger)
     ledger.records.withUnsafeBufferPointer { records in
+      // The records of each partner of this part, in input order (a counting sort).
+      var starts = [Int](repeating: 0, count: partnerCount + 1)
+      for record in records where !record.superseded {
+        let partner = Int(responses.tag(of: record.response))
+        if partner % parts == part { starts[partner + 1] += 1 }
+      }
+      for partner in 0..<partnerCount { starts[partner + 1] += starts[partner] }
+      var next = starts
+      var order = [Int32](repeating: 0, count: starts[partnerCount])
       for index in records.indices where !records[index].superseded {
-        if parts > 1 && Int(responses.tag(of: records[index].response)) % parts != part { continue }
-        add(records[index], order: index)
+        let partner = Int(responses.tag(of: records[index].response))
+        guard partner % parts == part else { continue }
+        order[next[partner]] = Int32(index)
+        next[partner] += 1
+      }
+      cells.reserveCapacity(order.count / 2)
+      cellKeys.reserveCapacity(order.count / 2)
+      for partner in 0..<partnerCount where starts[partner] < starts[partner + 1] {
+        for position in starts[partner]..<starts[partner + 1] {
+          let index = Int(order[position])
+          add(records[index], order: index, partner: Int32(partner), into: &table)
+        }
+        table.clear()
       }
     }
   }
@@ -200,7 +249,6 @@ public struct GroupingSetAggregator {
       partCount == other.partCount && heldParts.isDisjoint(with: other.heldParts),
       "absorbs another part of the partners")
     heldParts.formUnion(other.heldParts)
-    cellIndex = UInt64IndexMap()  // the cells are no longer looked up
     cellKeys += other.cellKeys
     cells += other.cells
     latestStock.merge(other.latestStock) { mine, _ in mine }
@@ -415,7 +463,7 @@ public struct GroupingSetAggregator {
     let indicators: Int
     let years = Period.years.count
     let regions: Int
-    /// Département indexes fit a byte (see `CellKey`).
+    /// Département indexes fit a byte (see `PartnerCells`).
     let departements = 256
     /// The partners that have cells, numbered densely (see `cellsByPartner`).
     let partners: Int
