@@ -45,16 +45,18 @@ public enum DateLayout: Sendable, Equatable {
     var bytes = Array(raw)
     while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
     while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
-    let text = String(decoding: bytes, as: UTF8.self)
-    let failure = Result<CalendarPosition, PeriodError>.failure(
-      PeriodError(message: "'\(text)' does not read as \(self)"))
+    // Made only for a date that does not read.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+    func failure() -> Result<CalendarPosition, PeriodError> {
+      .failure(PeriodError(message: "'\(text)' does not read as \(self)"))
+    }
     var position = CalendarPosition(year: 0)
     switch self {
     case .iso:
       guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
         let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
         bytes.count == 10 || bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ")
-      else { return failure }
+      else { return failure() }
       position = CalendarPosition(year: year, month: month, day: day)
     case .quarter:
       // 2024-Q1, 2024Q1, 2024-T1, T1 2024, Q1-2024, 1T2024 (lower case too): the year,
@@ -62,14 +64,14 @@ public enum DateLayout: Sendable, Equatable {
       let upper = bytes.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }
       guard let yearStart = upper.indices.first(where: { digits(upper, $0, 4) != nil }),
         let year = digits(upper, yearStart, 4)
-      else { return failure }
+      else { return failure() }
       let rest = (upper[..<yearStart] + upper[(yearStart + 4)...]).filter {
         $0 != 0x20 && $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "_")
       }
       let markers: [UInt8] = [UInt8(ascii: "Q"), UInt8(ascii: "T")]
-      guard rest.count == 2 else { return failure }
+      guard rest.count == 2 else { return failure() }
       let digit = markers.contains(rest[0]) ? rest[1] : markers.contains(rest[1]) ? rest[0] : 0
-      guard digit >= UInt8(ascii: "1") && digit <= UInt8(ascii: "4") else { return failure }
+      guard digit >= UInt8(ascii: "1") && digit <= UInt8(ascii: "4") else { return failure() }
       let quarter = Int(digit - 0x30)
       position = CalendarPosition(year: year, quarter: quarter)
     case .pattern(let tokens):
@@ -80,22 +82,22 @@ public enum DateLayout: Sendable, Equatable {
       for token in tokens {
         switch token {
         case .literal(let byte):
-          guard index < bytes.count, bytes[index] == byte else { return failure }
+          guard index < bytes.count, bytes[index] == byte else { return failure() }
           index += 1
         case .year4:
-          guard let value = digits(bytes, index, 4) else { return failure }
+          guard let value = digits(bytes, index, 4) else { return failure() }
           year = value
           index += 4
         case .year2:
-          guard let value = digits(bytes, index, 2) else { return failure }
+          guard let value = digits(bytes, index, 2) else { return failure() }
           year = 2000 + value
           index += 2
         case .month2, .day2:
-          guard let value = digits(bytes, index, 2) else { return failure }
+          guard let value = digits(bytes, index, 2) else { return failure() }
           if token == .month2 { month = value } else { day = value }
           index += 2
         case .month, .day:
-          guard let first = digits(bytes, index, 1) else { return failure }
+          guard let first = digits(bytes, index, 1) else { return failure() }
           var value = first
           index += 1
           if let second = digits(bytes, index, 1) {
@@ -105,7 +107,7 @@ public enum DateLayout: Sendable, Equatable {
           if token == .month { month = value } else { day = value }
         }
       }
-      guard index == bytes.count, let year else { return failure }
+      guard index == bytes.count, let year else { return failure() }
       position = CalendarPosition(year: year, month: month, day: day)
     }
     if let month = position.month, !(1...12).contains(month) {

@@ -21,14 +21,17 @@ public enum PartnerValues {
   }
 
   /// Reads `1 234,50 €`, `12,5 %` (a ratio: 0.125), `3/5` and plain decimals.
+  private static let currencySuffixes = ["€", "EUR", "eur", "euros", "Euros"].map { Array($0.utf8) }
+
   public static func number(_ raw: UnsafeRawBufferPointer, style: NumberStyle) -> Result<Number, ConversionError> {
     var text = Array(raw)
     trimBlanks(&text)
-    let shown = String(decoding: text, as: UTF8.self)
+    let written = text
+    // Made only for a value that does not read.
+    var shown: String { String(decoding: written, as: UTF8.self) }
     // Currency and percent signs at the end.
     var percent = false
-    for suffix in ["€", "EUR", "eur", "euros", "Euros"].map({ Array($0.utf8) })
-    where text.count > suffix.count && text.suffix(suffix.count).elementsEqual(suffix) {
+    for suffix in currencySuffixes where text.count > suffix.count && text.suffix(suffix.count).elementsEqual(suffix) {
       text.removeLast(suffix.count)
       trimBlanks(&text)
       break

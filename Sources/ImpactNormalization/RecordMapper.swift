@@ -19,10 +19,17 @@ public final class RecordMapper: RecordSink {
   private let partnerFromFileName: String?
   private var slotOf: [FieldReference: Int] = [:]
   private var labelsMissing: [String] = []
+  /// Per indicator mapping, what every record needs of it as bytes, made once: the
+  /// indicator id, the unit, and the value map's labels normalized (see `lookup`).
+  private let mappingBytes: [(indicator: [UInt8], unit: [UInt8], labels: [(key: [UInt8], value: Quantity)])]
+  private static let minutes = Array("min".utf8)
+  /// Room to write a converted value in, for the builder to read.
+  private var valueText: [UInt8] = []
 
   public init(source: SourceDefinition, builder: BatchBuilder, path: String) {
     self.source = source
     self.builder = builder
+    self.path = path
     fileName = (path as NSString).lastPathComponent
     numberStyle = PartnerValues.NumberStyle(decimal: source.options.decimal, thousands: source.options.thousands)
     var fields: [RequestedField] = []
@@ -34,6 +41,12 @@ public final class RecordMapper: RecordSink {
       fields.append(RequestedField(reference: reference, required: !optional.contains(reference) && !hasDefault))
     }
     requestedFields = fields
+    mappingBytes = source.indicators.map { mapping in
+      (
+        Array(mapping.indicator.utf8), Array((mapping.unit ?? "").utf8),
+        mapping.values.map { (Array(Self.normalizedLabel($0.label).utf8), $0.value) }
+      )
+    }
     for (slot, field) in fields.enumerated() { slotOf[field.reference] = slot }
     if case .fileName(let pattern) = source.partner.source {
       partnerFromFileName = Self.firstGroup(of: pattern, in: (path as NSString).lastPathComponent)
@@ -63,6 +76,23 @@ public final class RecordMapper: RecordSink {
     else { return nil }
     return String(text[range])
   }
+
+  /// The file read, for the parts' mappers.
+  private let path: String
+
+  public var parallelParts: Int { builder.parallelParts }
+
+  public func makePart() -> RecordSink {
+    guard let part = builder.makePart() as? BatchBuilder else { fatalError("a batch builder makes batch builders") }
+    return RecordMapper(source: source, builder: part, path: path)
+  }
+
+  public func absorb(_ part: RecordSink) {
+    guard let part = part as? RecordMapper else { fatalError("a part of another kind of sink") }
+    builder.absorb(part.builder)
+  }
+
+  public func shiftLines(by offset: Int) { builder.shiftLines(by: offset) }
 
   public func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {
     // One record stands for one observation per mapping: each is counted and rejected.
@@ -132,8 +162,8 @@ public final class RecordMapper: RecordSink {
             raw.response = response
             raw.period = period
             raw.territory = territory
-            for mapping in source.indicators {
-              emit(mapping, record: record, raw: &raw, recordProblem: recordProblem)
+            for (index, mapping) in source.indicators.enumerated() {
+              emit(mapping, index, record: record, raw: &raw, recordProblem: recordProblem)
             }
           }
         }
@@ -142,7 +172,7 @@ public final class RecordMapper: RecordSink {
   }
 
   private func emit(
-    _ mapping: IndicatorMapping, record: RecordValues, raw: inout RawObservation,
+    _ mapping: IndicatorMapping, _ index: Int, record: RecordValues, raw: inout RawObservation,
     recordProblem: (RejectReason, String, String, String)?
   ) {
     var written: UnsafeRawBufferPointer?
@@ -150,8 +180,7 @@ public final class RecordMapper: RecordSink {
     case .constant: written = nil
     case .field(let reference): written = slotOf[reference].flatMap { record.values[$0] }
     }
-    let indicatorBytes = Array(mapping.indicator.utf8)
-    indicatorBytes.withUnsafeBytes { indicator in
+    mappingBytes[index].indicator.withUnsafeBytes { indicator in
       raw.indicator = indicator
       if let (reason, field, value, message) = recordProblem {
         builder.reject(raw, reason: reason, field: field, value: value, message: message, indicator: mapping.indicator)
@@ -163,9 +192,9 @@ public final class RecordMapper: RecordSink {
         builder.valueLabel = nil
         builder.writtenValue = nil
       }
-      let converted: Result<(value: Quantity, unit: String?), ConversionError>
+      let converted: Result<(value: Quantity, minutes: Bool), ConversionError>
       switch mapping.source {
-      case .constant(let value): converted = .success((value, mapping.unit))
+      case .constant(let value): converted = .success((value, false))
       case .field:
         guard let written, !written.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else {
           // Empty: the builder reports the missing value with the column's name.
@@ -174,7 +203,7 @@ public final class RecordMapper: RecordSink {
           builder.observation(raw)
           return
         }
-        converted = convertValue(written, mapping)
+        converted = convertValue(written, mapping, labels: mappingBytes[index].labels)
       }
       switch converted {
       case .failure(let error):
@@ -182,11 +211,12 @@ public final class RecordMapper: RecordSink {
           raw, reason: .invalidValue, field: mapping.reference?.label ?? "value",
           value: String(decoding: written ?? UnsafeRawBufferPointer(start: nil, count: 0), as: UTF8.self),
           message: error.message, indicator: mapping.indicator)
-      case .success(let (value, unit)):
-        let valueText = Array(value.description.utf8)
-        let unitText = Array((unit ?? "").utf8)
+      case .success(let (value, minutes)):
+        valueText.removeAll(keepingCapacity: true)
+        Quantity.append(micros: Int128(value.micros), to: &valueText)
+        let unit = minutes && mapping.unit == nil ? Self.minutes : mappingBytes[index].unit
         valueText.withUnsafeBytes { valueBytes in
-          unitText.withUnsafeBytes { unitBytes in
+          unit.withUnsafeBytes { unitBytes in
             raw.value = valueBytes
             raw.unit = unitBytes
             builder.observation(raw)
@@ -196,21 +226,22 @@ public final class RecordMapper: RecordSink {
     }
   }
 
-  /// A cell's value in the catalog's terms: a label of the value map, a duration or a
-  /// number, then rescaled and scaled as the mapping says.
-  private func convertValue(_ written: UnsafeRawBufferPointer, _ mapping: IndicatorMapping) -> Result<
-    (value: Quantity, unit: String?), ConversionError
-  > {
-    var unit = mapping.unit
+  /// A cell's value in the catalog's terms: a label of the value map, a duration (in
+  /// minutes unless the mapping names a unit: `minutes`) or a number, then rescaled and
+  /// scaled as the mapping says.
+  private func convertValue(
+    _ written: UnsafeRawBufferPointer, _ mapping: IndicatorMapping, labels: [(key: [UInt8], value: Quantity)]
+  ) -> Result<(value: Quantity, minutes: Bool), ConversionError> {
     var value: Quantity
-    if !mapping.values.isEmpty, let labelled = Self.lookup(written, in: mapping.values) {
+    var minutes = false
+    if !labels.isEmpty, let labelled = Self.lookup(written, in: labels) {
       value = labelled
     } else if mapping.parsing == .duration {
       switch PartnerValues.durationMinutes(written) {
-      case .success(let minutes): value = minutes
+      case .success(let parsed): value = parsed
       case .failure(let error): return .failure(error)
       }
-      unit = unit ?? "min"
+      minutes = true
     } else {
       switch PartnerValues.number(written, style: numberStyle) {
       case .failure(let error):
@@ -245,14 +276,30 @@ public final class RecordMapper: RecordSink {
     {
       value = scaled
     }
-    return .success((value, unit))
+    return .success((value, minutes))
   }
 
   /// The value of a label, matched trimmed, case-insensitively, with typographic
-  /// apostrophes read as straight ones.
-  static func lookup(_ written: UnsafeRawBufferPointer, in values: [(label: String, value: Quantity)]) -> Quantity? {
-    let key = normalizedLabel(String(decoding: written, as: UTF8.self))
-    return values.first { normalizedLabel($0.label) == key }?.value
+  /// apostrophes read as straight ones; `labels` hold the map's labels normalized so.
+  ///
+  /// ASCII text, what most cells hold ("Oui", "Non"), is folded byte by byte, as
+  /// `normalizedLabel` would fold it, without making a `String`.
+  static func lookup(_ written: UnsafeRawBufferPointer, in labels: [(key: [UInt8], value: Quantity)]) -> Quantity? {
+    guard written.allSatisfy({ $0 < 0x80 }) else {
+      let key = Array(normalizedLabel(String(decoding: written, as: UTF8.self)).utf8)
+      return labels.first { $0.key == key }?.value
+    }
+    var start = 0
+    var end = written.count
+    while start < end && (written[start] == 0x20 || written[start] == 0x09) { start += 1 }
+    while end > start && (written[end - 1] == 0x20 || written[end - 1] == 0x09) { end -= 1 }
+    return labels.first { label in
+      label.key.count == end - start
+        && label.key.indices.allSatisfy { offset in
+          let byte = written[start + offset]
+          return label.key[offset] == (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+        }
+    }?.value
   }
 
   static func normalizedLabel(_ text: String) -> String {

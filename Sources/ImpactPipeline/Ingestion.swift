@@ -205,18 +205,18 @@ public struct Ingestion {
   /// Reads and normalizes one file; never throws (problems are in the report).
   /// Reads a file of a mapped source.
   static func readMapped(path: String, source: SourceDefinition, builder: BatchBuilder) -> (
-    NormalizedBatch, InputReport
+    [NormalizedBatch], InputReport
   ) {
     let mapper = RecordMapper(source: source, builder: builder, path: path)
     guard let format = InputFormats.all.first(where: { $0.id == source.format }) else {
       var report = InputReport(path: path, format: source.format, sha256: "", bytes: 0)
       report.problem = "no input format '\(source.format)'"
-      return (builder.batch, report)
+      return ([builder.batch], report)
     }
     let outcome = format.read(path: path, options: source.options, fields: mapper.requestedFields, into: mapper)
     var report = report(path: path, format: format, outcome: outcome, builder: builder)
     report.source = source.name
-    return (builder.batch, report)
+    return (builder.batches, report)
   }
 
   /// The input's report from what its reader saw; a file with a problem is refused whole.
@@ -241,10 +241,7 @@ public struct Ingestion {
     let path = input.path
     let builder = BatchBuilder(catalog: catalog, expectedRecords: size / bytesPerRecordEstimate)
     builder.parallelParts = parts
-    if let source = input.source {
-      let (batch, report) = readMapped(path: path, source: source, builder: builder)
-      return ([batch], report)
-    }
+    if let source = input.source { return readMapped(path: path, source: source, builder: builder) }
     var prefix = [UInt8](repeating: 0, count: 512)
     var got = 0
     if let handle = FileHandle(forReadingAtPath: path) {

@@ -240,9 +240,3 @@ public struct IngestionProgress: Sendable {
   public var bytesTotal: Int
   public var observations: Int
 }
-
-/// A record sink that keeps nothing, for probing files.
-final class DiscardingRecordSink: RecordSink {
-  func record(_ record: RecordValues) {}
-  func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {}
-}

@@ -172,6 +172,83 @@ import Testing
     }
   }
 
+  /// A partner export of a mapped source (a title line above the header, a row to skip
+  /// below it, Windows-1252, quoted line breaks, edits that replace a whole response,
+  /// malformed rows) read in parts gives what one read gives.
+  @Test func mappedCSVPartsReadWhatOneSequentialReadReads() throws {
+    let folder = TemporaryDirectory()
+    let pipeline = folder.write(
+      "pipeline.yml",
+      """
+      catalog: \(repositoryRoot)/pipelines/catalog.yml
+      output: out
+      sources:
+        - name: ateliers
+          files: ["exports/*.csv"]
+          format: csv
+          csv: {encoding: auto, delimiter: ";", decimal: ",", header_row: 2, skip_rows: 1}
+          partner: {column: Structure}
+          response: {column: "N° atelier"}
+          replaces: {column: Remplace}
+          period: {column: Date, format: dd/MM/yyyy, granularity: month}
+          territory: {column: Code postal, kind: postal_code}
+          indicators:
+            - {column: Participants, indicator: digital_inclusion.people_trained}
+            - {column: Satisfaction, indicator: social.satisfaction}
+
+      """)
+    let definition = try PipelineDefinition.load(path: pipeline).get()
+    let before = CSVFormat.partStatistics
+    for seed in 0..<6 {
+      var bytes = Array("Export ateliers - g".utf8) + [0xE9, 0x6E, 0xE9, 0x72, 0xE9] + Array(";;;;;;;\r\n".utf8)
+      bytes +=
+        Array("Structure;N".utf8) + [0xB0]
+        + Array(" atelier;Remplace;Date;Code postal;Ville;Participants;Satisfaction\r\n".utf8)
+      bytes += Array("(exemple);X;;01/01/2024;75001;Paris;1;1\r\n".utf8)
+      for row in 0..<(300 + seed * 37) {
+        let mix = (row &* 2_654_435_761 &+ seed &* 40503) & 0xFFFF
+        let town: [UInt8] =
+          mix % 7 == 0 ? Array("\"Saint-".utf8) + [0xC9] + Array("tienne\nCedex\"".utf8) : Array("Lyon".utf8)
+        let replaces = mix % 23 == 0 ? "A\(row / 2 - 1)" : ""
+        let line: [UInt8]
+        switch mix % 41 {
+        case 0: line = Array("emmaus-\(mix % 3);A\(row)".utf8)  // malformed: too few fields
+        default:
+          line =
+            Array("emmaus-\(mix % 3);A\(row / 2);\(replaces);1\(mix % 9)/0\(1 + mix % 9)/2024;\(69001 + mix % 9);".utf8)
+            + town + Array(";\(mix % 30);\(mix % 5),\(mix % 10)".utf8)
+        }
+        bytes += line + (mix % 3 == 0 ? [0x0A] : [0x0D, 0x0A])
+      }
+      folder.write("exports/ateliers-\(seed).csv", bytes: bytes)
+      defer { try? FileManager.default.removeItem(atPath: folder.path + "/exports/ateliers-\(seed).csv") }
+      var results: [[String]] = []
+      for workers in [1, 2, 3, 5] {
+        var runner = PipelineRunner(pipeline: definition)
+        runner.workers = workers
+        let (result, published) = try withSmallParts {
+          try runner.run(inputs: try runner.discover([]), outputDirectory: folder.path + "/out-\(seed)-\(workers)")
+        }
+        var texts = try ["aggregates.csv", "records.csv", "rejects.csv"].map {
+          try String(contentsOfFile: published.publishedPath + "/" + $0, encoding: .utf8)
+        }
+        let input = result.inputs[0]
+        texts.append(
+          "\(result.counts) \(input.detected.sorted { $0.key < $1.key }) \(input.unmapped) \(input.problem ?? "")")
+        results.append(texts)
+      }
+      #expect(results[0][2].contains("superseded") && results[0][2].contains("malformed_row"))
+      #expect(results[0][3].contains("windows-1252") && results[0][3].contains("[\"Ville\"]"))
+      for (index, workers) in [2, 3, 5].enumerated() {
+        // Compared without printing: the reports are long.
+        let same = results[index + 1].elementsEqual(results[0])
+        #expect(same, "seed \(seed), \(workers) parts")
+      }
+    }
+    #expect(CSVFormat.partStatistics.split > before.split)
+    #expect(CSVFormat.partStatistics.readAgain > before.readAgain)
+  }
+
   @Test func aFileEndingInsideQuotesFailsAsInOneRead() throws {
     let folder = TemporaryDirectory()
     let file = folder.write(

@@ -87,13 +87,78 @@ extension CSVFormat {
     delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome, confirm: (() -> Bool)?,
     cutsHeld: inout Bool
   ) throws(FileProblem) -> Bool {
+    let read = try readParts(
+      path: path, file: file, size: size, parts: parts, tokenizer: tokenizer, discarding: DiscardingSink(),
+      makePart: sink.makePart, cutsHeld: &cutsHeld
+    ) { CSVRowMapper(path: path, sink: $0, windows1252: windows1252, delimiter: delimiter) }
+    guard let read, confirm?() ?? true else { return false }
+    Self.partCounts.noteSplit()
+    var lineOffset = 0
+    for (index, (stop, mapper)) in read.parts.enumerated() {
+      if index == 0 {
+        outcome.warnings += mapper.warnings
+        if let problem = mapper.headerProblem { outcome.problem = outcome.problem ?? problem }
+      }
+      read.sinks[index].shiftLines(by: lineOffset)
+      sink.absorb(read.sinks[index])
+      lineOffset += stop.lines
+    }
+    let blankRows = read.parts.reduce(0) { $0 + $1.1.blankRows }
+    if blankRows > 0 { outcome.detected["blank_rows"] = String(blankRows) }
+    outcome.detected["rows"] = String(read.parts.reduce(0) { $0 + $1.1.dataRows })
+    return true
+  }
+
+  /// Reads a mapped source's file in `parts` parts into `sink`; returns false (having
+  /// read nothing) when the file cannot be cut.
+  func readInParts(
+    path: String, file: FileBlocks, size: Int, tokenizer: CSVTokenizer, options: SourceOptions,
+    fields: [RequestedField], windows1252: Bool, delimiter: UInt8, sink: RecordSink, outcome: inout ReadOutcome
+  ) throws(FileProblem) -> Bool {
+    var cutsHeld = true
+    let read = try readParts(
+      path: path, file: file, size: size, parts: sink.parallelParts, tokenizer: tokenizer,
+      discarding: DiscardingRecordSink(), makePart: sink.makePart, cutsHeld: &cutsHeld
+    ) {
+      CSVRecordMapper(
+        sink: $0, fields: fields, windows1252: windows1252, delimiter: delimiter, headerRow: options.headerRow,
+        skipRows: options.skipRows)
+    }
+    guard let read else { return false }
+    Self.partCounts.noteSplit()
+    var lineOffset = 0
+    for (index, (stop, _)) in read.parts.enumerated() {
+      read.sinks[index].shiftLines(by: lineOffset)
+      sink.absorb(read.sinks[index])
+      lineOffset += stop.lines
+    }
+    let header = read.parts[0].1
+    if let problem = header.driftProblem { outcome.problem = outcome.problem ?? problem }
+    outcome.unmapped = header.unmappedColumns
+    outcome.columns = header.columnNames
+    outcome.missingFields = header.missingFields
+    outcome.detected["rows"] = String(read.parts.reduce(0) { $0 + $1.1.dataRows })
+    return true
+  }
+
+  /// Reads the file in parts, each into a sink of its own, and returns each part's stop
+  /// and mapper with the sinks, or nil when the file cannot be cut or a cut fell inside
+  /// a record (`cutsHeld` then says which).
+  ///
+  /// `makeMapper` makes a mapper that reads the file from its start (the header, the
+  /// lines around it); the first part is read with one, the others with a continuation
+  /// of one that read the header alone.
+  private func readParts<Mapper: CSVPartMapper>(
+    path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, discarding: Mapper.Sink,
+    makePart: () -> Mapper.Sink, cutsHeld: inout Bool, makeMapper: (Mapper.Sink) -> Mapper
+  ) throws(FileProblem) -> (parts: [(CSVTokenizer.Stop, Mapper)], sinks: [Mapper.Sink])? {
     cutsHeld = false
     // The header first, from a throwaway read of the file's start.
-    var header = CSVRowMapper(path: path, sink: DiscardingSink(), windows1252: windows1252, delimiter: delimiter)
+    var header = makeMapper(discarding)
     file.rewind()
     let headerStop = try tokenizer.tokenize(
-      file, from: 0, stopAt: nil, stopWhen: { header.hasHeader }, { header.handle($0) })
-    guard header.hasHeader else { return false }
+      file, from: 0, stopAt: nil, stopWhen: { header.isPastHeader }, { header.handle($0) })
+    guard header.isPastHeader else { return nil }
     let headerRow = header
     var cuts: [Int] = []
     for index in 1..<parts {
@@ -102,17 +167,15 @@ extension CSVFormat {
       else { continue }
       cuts.append(cut)
     }
-    guard !cuts.isEmpty else { return false }
+    guard !cuts.isEmpty else { return nil }
     let starts = [0] + cuts
-    let sinks = starts.map { _ in sink.makePart() }
+    let sinks = starts.map { _ in makePart() }
+    let mappers = starts.indices.map { $0 == 0 ? makeMapper(sinks[0]) : headerRow.continuing(into: sinks[$0]) }
     let results = runParts(count: starts.count) { index in
-      Result { () throws(FileProblem) -> (CSVTokenizer.Stop, CSVRowMapper) in
+      Result { () throws(FileProblem) -> (CSVTokenizer.Stop, Mapper) in
         let partFile = try FileBlocks(path: path)
         partFile.seek(to: starts[index])
-        var mapper =
-          index == 0
-          ? CSVRowMapper(path: path, sink: sinks[0], windows1252: windows1252, delimiter: delimiter)
-          : headerRow.continuing(into: sinks[index])
+        var mapper = mappers[index]
         // Only the first part starts at the file's start, after a byte order mark.
         let partTokenizer = index == 0 ? tokenizer : CSVTokenizer(delimiter: tokenizer.delimiter, skipPrefix: 0)
         let limit = index + 1 < starts.count ? starts[index + 1] : nil
@@ -122,34 +185,18 @@ extension CSVFormat {
     }
     // Every part must have read cleanly up to the next cut; else the cuts were wrong (or
     // the file has a problem whose place one sequential read tells best).
-    var parts: [(CSVTokenizer.Stop, CSVRowMapper)] = []
+    var read: [(CSVTokenizer.Stop, Mapper)] = []
     for index in starts.indices {
       guard case .success(let part) = results[index],
         index + 1 == starts.count || part.0.offset == starts[index + 1]
       else {
         Self.partCounts.noteReadAgain()
-        return false
+        return nil
       }
-      parts.append(part)
+      read.append(part)
     }
     cutsHeld = true
-    if let confirm, !confirm() { return false }
-    Self.partCounts.noteSplit()
-    var lineOffset = 0
-    for (index, part) in parts.enumerated() {
-      let (stop, mapper) = part
-      if index == 0 {
-        outcome.warnings += mapper.warnings
-        if let problem = mapper.headerProblem { outcome.problem = outcome.problem ?? problem }
-      }
-      sinks[index].shiftLines(by: lineOffset)
-      sink.absorb(sinks[index])
-      lineOffset += stop.lines
-    }
-    let blankRows = parts.reduce(0) { $0 + $1.1.blankRows }
-    if blankRows > 0 { outcome.detected["blank_rows"] = String(blankRows) }
-    outcome.detected["rows"] = String(parts.reduce(0) { $0 + $1.1.dataRows })
-    return true
+    return (read, sinks)
   }
 
   /// The offset just after the first line feed at or after `offset`; nil when there is none.
@@ -170,9 +217,32 @@ extension CSVFormat {
   }
 }
 
+/// A row handler that can go on reading a later part of a file once it has read the
+/// header (and whatever must follow it before the data).
+protocol CSVPartMapper {
+  associatedtype Sink
+  mutating func handle(_ record: CSVRecord)
+  /// Whether the rest of the file can be cut.
+  var isPastHeader: Bool { get }
+  /// A mapper that reads the rows of a later part of the file into `sink`, with this
+  /// one's header and no counts or warnings of its own.
+  func continuing(into sink: Sink) -> Self
+}
+
+extension CSVRowMapper: CSVPartMapper {
+  var isPastHeader: Bool { hasHeader }
+}
+
 /// A sink that keeps nothing but the field labels, for reading a header alone.
 final class DiscardingSink: ObservationSink {
   func setFieldLabels(_ labels: [RawField: String]) {}
   func observation(_ raw: RawObservation) {}
   func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {}
+}
+
+/// A record sink that keeps nothing, for reading a header alone or probing files.
+public final class DiscardingRecordSink: RecordSink {
+  public init() {}
+  public func record(_ record: RecordValues) {}
+  public func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {}
 }

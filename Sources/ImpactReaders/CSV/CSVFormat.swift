@@ -50,6 +50,14 @@ public struct CSVFormat: InputFormat {
     -> ReadOutcome
   {
     read(path: path, options: options) { (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
+      if sink.parallelParts > 1, outcome.byteCount >= Self.minimumPartBytes,
+        try readInParts(
+          path: path, file: file, size: outcome.byteCount, tokenizer: tokenizer, options: options, fields: fields,
+          windows1252: windows1252, delimiter: delimiter, sink: sink, outcome: &outcome)
+      {
+        return
+      }
+      file.rewind()
       var rows = CSVRecordMapper(
         sink: sink, fields: fields, windows1252: windows1252, delimiter: delimiter, headerRow: options.headerRow,
         skipRows: options.skipRows)

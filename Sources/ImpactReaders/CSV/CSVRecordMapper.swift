@@ -3,8 +3,8 @@ import ImpactModel
 
 /// Reads the rows of a mapped CSV source: the header is on `headerRow`, and each row
 /// delivers the requested columns, matched by name trimmed and case-insensitively.
-struct CSVRecordMapper {
-  let sink: RecordSink
+struct CSVRecordMapper: CSVPartMapper {
+  private(set) var sink: RecordSink
   let fields: [RequestedField]
   let decoder: CSVFieldDecoder
   let headerRow: Int
@@ -32,6 +32,16 @@ struct CSVRecordMapper {
     decoder = CSVFieldDecoder(windows1252: windows1252, delimiter: delimiter)
     self.headerRow = max(1, headerRow)
     slots = Array(repeating: nil, count: fields.count)
+  }
+
+  var isPastHeader: Bool { columnCount != nil && rowsToSkip == 0 }
+
+  func continuing(into sink: RecordSink) -> CSVRecordMapper {
+    var copy = self
+    copy.sink = sink
+    copy.dataRows = 0
+    copy.driftProblem = nil
+    return copy
   }
 
   mutating func handle(_ record: CSVRecord) {

@@ -23,8 +23,6 @@ struct CSVRowMapper {
   /// Whether the header was read.
   var hasHeader: Bool { header != nil }
 
-  /// A mapper that reads the rows of a later part of the file into `sink`, with this
-  /// one's header and no counts or warnings of its own.
   func continuing(into sink: ObservationSink) -> CSVRowMapper {
     var copy = self
     copy.sink = sink
