@@ -59,32 +59,36 @@ public struct RawObservation {
   }
 }
 
+/// A sink that can take one file in parts, read at once on several threads.
+public protocol PartSink: AnyObject {
+  /// How many parts of one file a reader may read at once, each on its own thread; 1
+  /// when the sink cannot take parts.
+  var parallelParts: Int { get }
+  /// A new empty sink of the same kind for one part of the file, read on another thread.
+  func makePart() -> Self
+  /// Appends what a part (made by `makePart`) read, after everything already here: parts
+  /// are absorbed in file order, so the result is what one sequential read gives.
+  func absorb(_ part: any PartSink)
+  /// Adds `offset` to the line of everything read so far (a part numbered from 1).
+  func shiftLines(by offset: Int)
+}
+
+extension PartSink {
+  public var parallelParts: Int { 1 }
+  public func makePart() -> Self { fatalError("this sink takes no parts") }
+  public func absorb(_ part: any PartSink) { fatalError("this sink takes no parts") }
+  public func shiftLines(by offset: Int) { fatalError("this sink takes no parts") }
+}
+
 /// Where readers deliver what they read from one input file.
 ///
 /// Row-level problems a reader can see itself (a row with the wrong number of fields)
 /// arrive through `rejectRecord`; everything else is the sink's to judge.
-public protocol ObservationSink: AnyObject {
+public protocol ObservationSink: PartSink {
   /// How each field is named in this file (a column header, an XML path), for positions.
   func setFieldLabels(_ labels: [RawField: String])
   /// One observation, valid only during the call.
   func observation(_ raw: RawObservation)
   /// A record that could not be read as an observation; it counts as one observation read.
   func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String)
-  /// How many parts of one file a reader may read at once, each on its own thread; 1
-  /// when the sink cannot take parts.
-  var parallelParts: Int { get }
-  /// A new empty sink for one part of the file, read on another thread.
-  func makePart() -> ObservationSink
-  /// Appends what a part read, after everything already here: parts are absorbed in file
-  /// order, so the result is what one sequential read gives.
-  func absorb(_ part: ObservationSink)
-  /// Adds `offset` to the line of everything read so far (a part numbered from 1).
-  func shiftLines(by offset: Int)
-}
-
-extension ObservationSink {
-  public var parallelParts: Int { 1 }
-  public func makePart() -> ObservationSink { fatalError("this sink takes no parts") }
-  public func absorb(_ part: ObservationSink) { fatalError("this sink takes no parts") }
-  public func shiftLines(by offset: Int) { fatalError("this sink takes no parts") }
 }

@@ -24,23 +24,8 @@ public struct RecordValues {
 }
 
 /// Where readers deliver the records of a mapped source.
-public protocol RecordSink: AnyObject {
+public protocol RecordSink: PartSink {
   func record(_ record: RecordValues)
   /// A record that could not be read (a row with the wrong number of fields).
   func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String)
-  /// How many parts of one file a reader may read at once (see `ObservationSink`).
-  var parallelParts: Int { get }
-  /// A new empty sink for one part of the file, read on another thread.
-  func makePart() -> RecordSink
-  /// Appends what a part read, after everything already here, in file order.
-  func absorb(_ part: RecordSink)
-  /// Adds `offset` to the line of everything read so far.
-  func shiftLines(by offset: Int)
-}
-
-extension RecordSink {
-  public var parallelParts: Int { 1 }
-  public func makePart() -> RecordSink { fatalError("this sink takes no parts") }
-  public func absorb(_ part: RecordSink) { fatalError("this sink takes no parts") }
-  public func shiftLines(by offset: Int) { fatalError("this sink takes no parts") }
 }

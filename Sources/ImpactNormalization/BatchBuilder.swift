@@ -62,7 +62,7 @@ public final class BatchBuilder: ObservationSink {
   /// there are fewer files than cores).
   public var parallelParts = 1
 
-  public func makePart() -> ObservationSink {
+  public func makePart() -> BatchBuilder {
     BatchBuilder(catalog: catalog, territoryTable: territoryTable, expectedRecords: batch.records.capacity / 2)
   }
 
@@ -76,7 +76,7 @@ public final class BatchBuilder: ObservationSink {
 
   /// Keeps a part's batch, after those absorbed before: the ingestion merges the parts
   /// one after the other, sparing a copy into one batch where it needs none.
-  public func absorb(_ part: ObservationSink) {
+  public func absorb(_ part: any PartSink) {
     guard let part = part as? BatchBuilder else { fatalError("a part of another kind of sink") }
     parts.append(part.batch)
   }

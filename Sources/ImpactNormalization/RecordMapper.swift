@@ -82,12 +82,11 @@ public final class RecordMapper: RecordSink {
 
   public var parallelParts: Int { builder.parallelParts }
 
-  public func makePart() -> RecordSink {
-    guard let part = builder.makePart() as? BatchBuilder else { fatalError("a batch builder makes batch builders") }
-    return RecordMapper(source: source, builder: part, path: path)
+  public func makePart() -> RecordMapper {
+    RecordMapper(source: source, builder: builder.makePart(), path: path)
   }
 
-  public func absorb(_ part: RecordSink) {
+  public func absorb(_ part: any PartSink) {
     guard let part = part as? RecordMapper else { fatalError("a part of another kind of sink") }
     builder.absorb(part.builder)
   }
