@@ -1,5 +1,6 @@
 import Foundation
 import ImpactModel
+import ImpactSupport
 
 /// Turns the records of a mapped source into observations: one per indicator mapping
 /// (wide to long), with the partner, response, period and territory converted to the
@@ -25,6 +26,9 @@ public final class RecordMapper: RecordSink {
   private static let minutes = Array("min".utf8)
   /// Room to write a converted value in, for the builder to read.
   private var valueText: [UInt8] = []
+  /// Periods and territories as converted, by the text written: exports repeat them.
+  private var periods = ConversionCache<PeriodError>()
+  private var territories = ConversionCache<TerritoryError>()
 
   public init(source: SourceDefinition, builder: BatchBuilder, path: String) {
     self.source = source
@@ -121,7 +125,7 @@ public final class RecordMapper: RecordSink {
     var recordProblem: (RejectReason, String, String, String)?
     var periodText: [UInt8]?
     if let period = bytes(source.period.field) {
-      switch convertPeriod(period) {
+      switch periods.converted(period, convertPeriod) {
       case .success(let text): periodText = text
       case .failure(let error):
         recordProblem = (
@@ -132,7 +136,7 @@ public final class RecordMapper: RecordSink {
     }
     var territoryText: [UInt8]?
     if let territory = bytes(source.territory.field) {
-      switch convertTerritory(territory) {
+      switch territories.converted(territory, convertTerritory) {
       case .success(let text): territoryText = text
       case .failure(let error):
         if recordProblem == nil {
@@ -356,5 +360,27 @@ extension Optional where Wrapped == [UInt8] {
     case .none: body(nil)
     case .some(let bytes): bytes.withUnsafeBytes { body($0) }
     }
+  }
+}
+
+/// Conversions of written texts, kept for the texts that come again; at most `limit`
+/// texts are kept, so that a column of texts that never repeat (time stamps) costs no
+/// memory per record.
+struct ConversionCache<Failure: Error> {
+  static var limit: Int { 4096 }
+  private var texts = ByteStringTable(capacity: 256)
+  private var results: [Result<[UInt8], Failure>] = []
+
+  mutating func converted(_ written: [UInt8], _ convert: ([UInt8]) -> Result<[UInt8], Failure>) -> Result<
+    [UInt8], Failure
+  > {
+    let known = written.withUnsafeBytes { texts.find($0) }
+    if let known { return results[Int(known)] }
+    let result = convert(written)
+    if results.count < Self.limit {
+      _ = written.withUnsafeBytes { texts.intern($0) }
+      results.append(result)
+    }
+    return result
   }
 }
