@@ -14,6 +14,9 @@
 #   impact_1file            the same with every core: the file is read in parts
 #   impact_store_cold       the same CSV job with the store, into a new store
 #   impact_store_unchanged  a second run over the same files with that store (nothing new)
+#   impact_export_1core     one partner export (French Excel CSV, 4 observations a row) read
+#                           through the declarative source of bench/export.yml, --workers 1
+#   impact_export           the same with every core: the export is read in parts
 #   duckdb_full   (CSV)     the same full job in DuckDB SQL
 #   duckdb_groupby (CSV)    SELECT indicator, sum(value) ... GROUP BY indicator only
 #   xmllint --stream (XML)  parse only
@@ -99,14 +102,27 @@ generate() {
   fi
 }
 
+# generate_export SIZE: bench/data/export-SIZE, one partner export of SIZE observations.
+generate_export() {
+  local dir="$BENCH/data/export-$1"
+  if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$1" ]; then
+    rm -rf "$dir"
+    log "generating a partner export of $1 observations"
+    python3 "$BENCH/generate_export.py" --observations "$1" --out "$dir" || exit 1
+    echo "$1" >"$dir/.complete"
+  fi
+}
+
 for n in $SIZES; do
+  generate_export "$n"
   generate csv "$n"
   generate xml "$n"
   generate csv "$n" 1 csv1
   generate xml "$n" 1 xml1
   csv="$BENCH/data/csv-$n" xml="$BENCH/data/xml-$n" csv1="$BENCH/data/csv1-$n" xml1="$BENCH/data/xml1-$n"
   log "size $n: csv $(du -sh "$csv" | cut -f1), xml $(du -sh "$xml" | cut -f1)"
-  cat "$csv"/* "$xml"/* "$csv1"/* "$xml1"/* >/dev/null  # warm the page cache for everyone
+  export="$BENCH/data/export-$n/ateliers-export.csv"
+  cat "$csv"/* "$xml"/* "$csv1"/* "$xml1"/* "$export" >/dev/null  # warm the page cache for everyone
 
   if [ -x "$IMPACT" ]; then
     measure impact csv "$n" "$OUT/impact-csv-$n" "$IMPACT" run --no-store --output "$OUT/impact-csv-$n" "$csv"
@@ -117,6 +133,11 @@ for n in $SIZES; do
         "$IMPACT" run --no-store --workers 1 --output "$OUT/impact-1file-$n" "$data"
       measure impact_1file "$fmt" "$n" "$OUT/impact-1file-$n" \
         "$IMPACT" run --no-store --output "$OUT/impact-1file-$n" "$data"
+    done
+    for workers in 1 0; do
+      tool=impact_export; [ $workers = 1 ] && tool=impact_export_1core
+      measure $tool export "$n" "$OUT/impact-export-$n" "$IMPACT" run --no-store --pipeline "$BENCH/export.yml" \
+        $([ $workers = 1 ] && echo --workers 1) --output "$OUT/impact-export-$n" "$export"
     done
     measure impact_store_cold csv "$n" "$OUT/impact-store-$n" \
       "$IMPACT" run --quiet --output "$OUT/impact-store-$n" "$csv"
@@ -154,6 +175,7 @@ for size in dict.fromkeys(r["size"] for r in rows):
         print(f"  {size:>9} impact {fmt.upper()} vs {anchor:<15} time {t:6.2f}x   memory {m:6.2f}x")
     for tool, base, fmt, target in [("impact_1file", "impact_1file_1core", "csv", None),
                                     ("impact_1file", "impact_1file_1core", "xml", None),
+                                    ("impact_export", "impact_export_1core", "export", None),
                                     ("impact_store_cold", "impact", "csv", 1.25),
                                     ("impact_store_unchanged", "impact_store_cold", "csv", 0.25)]:
         a, b = get.get((tool, fmt, size)), get.get((base, fmt, size))
