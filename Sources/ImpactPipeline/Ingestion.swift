@@ -90,7 +90,7 @@ public struct Ingestion {
     var failure: Error?
     var firstWithDigest: [String: String] = [:]
     for index in files.indices {
-      let prepared = queue.take(index)
+      var prepared = queue.take(index)
       guard failure == nil else { continue }
       do {
         try RunCancellation.check()
@@ -121,7 +121,11 @@ public struct Ingestion {
               indicator: reject.indicator, field: reject.field, value: reject.value, reason: reject.reason,
               message: reject.message))
         }
-        for batch in prepared.batches {
+        for part in prepared.batches.indices {
+          let batch = prepared.batches[part]
+          // Merged, a part's batch is not needed again unless `onBatch` wants the file whole:
+          // a large file read in parts then never holds all its batches and the full ledger.
+          if onBatch == nil { prepared.batches[part] = NormalizedBatch() }
           var writeError: Error?
           ledger.append(batch, file: file) { old, by in
             guard writeError == nil else { return }
