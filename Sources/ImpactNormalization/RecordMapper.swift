@@ -22,7 +22,7 @@ public final class RecordMapper: RecordSink {
   private var labelsMissing: [String] = []
   /// Per indicator mapping, what every record needs of it as bytes, made once: the
   /// indicator id, the unit, and the value map's labels normalized (see `lookup`).
-  private let mappingBytes: [(indicator: [UInt8], unit: [UInt8], labels: [(key: [UInt8], value: Quantity)])]
+  private let mappingBytes: [(indicator: [UInt8], unit: [UInt8], labels: [MapLabel])]
   private static let minutes = Array("min".utf8)
   /// Room to write a converted value in, for the builder to read.
   private var valueText: [UInt8] = []
@@ -48,7 +48,7 @@ public final class RecordMapper: RecordSink {
     mappingBytes = source.indicators.map { mapping in
       (
         Array(mapping.indicator.utf8), Array((mapping.unit ?? "").utf8),
-        mapping.values.map { (Array(Self.normalizedLabel($0.label).utf8), $0.value) }
+        mapping.values.map { MapLabel($0.label, $0.value) }
       )
     }
     for (slot, field) in fields.enumerated() { slotOf[field.reference] = slot }
@@ -233,7 +233,7 @@ public final class RecordMapper: RecordSink {
   /// minutes unless the mapping names a unit: `minutes`) or a number, then rescaled and
   /// scaled as the mapping says.
   private func convertValue(
-    _ written: UnsafeRawBufferPointer, _ mapping: IndicatorMapping, labels: [(key: [UInt8], value: Quantity)]
+    _ written: UnsafeRawBufferPointer, _ mapping: IndicatorMapping, labels: [MapLabel]
   ) -> Result<(value: Quantity, minutes: Bool), ConversionError> {
     var value: Quantity
     var minutes = false
@@ -283,26 +283,45 @@ public final class RecordMapper: RecordSink {
   }
 
   /// The value of a label, matched trimmed, case-insensitively, with typographic
-  /// apostrophes read as straight ones; `labels` hold the map's labels normalized so.
+  /// apostrophes read as straight ones, and as Swift compares strings: a label written
+  /// composed (`è`) matches the same written decomposed (`e` and a combining accent).
+  /// `labels` hold the map's labels normalized so, as text and as bytes.
   ///
-  /// ASCII text, what most cells hold ("Oui", "Non"), is folded byte by byte, as
-  /// `normalizedLabel` would fold it, without making a `String`.
-  static func lookup(_ written: UnsafeRawBufferPointer, in labels: [(key: [UInt8], value: Quantity)]) -> Quantity? {
+  /// ASCII text, what most cells hold ("Oui", "Non"), is compared byte by byte with the
+  /// ASCII labels, folded as `normalizedLabel` would fold it, without making a `String`.
+  static func lookup(_ written: UnsafeRawBufferPointer, in labels: [MapLabel]) -> Quantity? {
+    var text: String { normalizedLabel(String(decoding: written, as: UTF8.self)) }
     guard written.allSatisfy({ $0 < 0x80 }) else {
-      let key = Array(normalizedLabel(String(decoding: written, as: UTF8.self)).utf8)
-      return labels.first { $0.key == key }?.value
+      let key = text
+      return labels.first { $0.text == key }?.value
     }
     var start = 0
     var end = written.count
     while start < end && (written[start] == 0x20 || written[start] == 0x09) { start += 1 }
     while end > start && (written[end - 1] == 0x20 || written[end - 1] == 0x09) { end -= 1 }
     return labels.first { label in
-      label.key.count == end - start
+      guard label.isASCII else { return label.text == text }
+      return label.key.count == end - start
         && label.key.indices.allSatisfy { offset in
           let byte = written[start + offset]
           return label.key[offset] == (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
         }
     }?.value
+  }
+
+  /// A label of a value map, normalized (see `lookup`).
+  struct MapLabel {
+    let text: String
+    let key: [UInt8]
+    let isASCII: Bool
+    let value: Quantity
+
+    init(_ label: String, _ value: Quantity) {
+      text = RecordMapper.normalizedLabel(label)
+      key = Array(text.utf8)
+      isASCII = key.allSatisfy { $0 < 0x80 }
+      self.value = value
+    }
   }
 
   static func normalizedLabel(_ text: String) -> String {

@@ -84,6 +84,41 @@ import Testing
     #expect(result.ledger.periods.map(\.text).contains("2024-03"))
   }
 
+  /// A value-map label matches the cell however either is written: case, blanks, a
+  /// typographic apostrophe, and an accent composed (`è`) or decomposed (`e` + U+0300).
+  @Test func valueMapLabelsMatchWhateverTheUnicodeSpelling() throws {
+    let composed = "Tr\u{E8}s d’accord"
+    let decomposed = "Tre\u{300}s d'accord"
+    folder.write(
+      "niveaux/export.csv",
+      "N;Date;Code postal;Niveau\nA1;01/02/2024;75011;\(decomposed)\nA2;01/02/2024;75011;  \(composed.uppercased()) \n"
+        + "A3;01/02/2024;75011;non\nA4;01/02/2024;75011;K\nA5;01/02/2024;75011;peut-être\n")
+    for label in [composed, decomposed] {
+      let definition = try pipeline(
+        """
+          - name: niveaux
+            files: ["niveaux/*.csv"]
+            format: csv
+            csv: {encoding: utf-8, delimiter: ";"}
+            partner: {value: emmaus-connect}
+            response: {column: N}
+            period: {column: Date, format: dd/MM/yyyy}
+            territory: {column: Code postal, kind: postal_code}
+            indicators:
+              - {column: Niveau, indicator: social.satisfaction, values: {"\(label)": 5, Non: 1, "\u{212A}": 2}}
+
+        """)
+      let (result, events, _) = try ingest(definition)
+      let values = accepted(result)
+      #expect(values["A1/social.satisfaction"] == Quantity(units: 5), "label \(label.unicodeScalars.count) scalars")
+      #expect(values["A2/social.satisfaction"] == Quantity(units: 5))
+      #expect(values["A3/social.satisfaction"] == Quantity(units: 1))
+      // The Kelvin sign is K to Swift's string comparison, as before the byte path.
+      #expect(values["A4/social.satisfaction"] == Quantity(units: 2))
+      #expect(events.map(\.line) == [6])
+    }
+  }
+
   @Test func odkEditsReplaceWholeSubmissionsAndDuplicatesCountOnce() throws {
     func submission(_ id: String, satisfaction: String, nps: String, deprecated: String? = nil, orx: Bool = false)
       -> String
