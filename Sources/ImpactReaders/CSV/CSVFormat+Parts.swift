@@ -70,18 +70,19 @@ extension CSVFormat {
   }
 
   /// Reads `file` in `parts` parts into `sink`; returns false (having read nothing) when
-  /// the file cannot be cut (`cutsHeld` then false) or `confirm`, asked once the parts
-  /// are read, says no.
+  /// the file cannot be cut.
   func readInParts(
     path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, windows1252: Bool,
-    delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome, confirm: (() -> Bool)? = nil
+    delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome
   ) throws(FileProblem) -> Bool {
     var cutsHeld = true
     return try readInParts(
       path: path, file: file, size: size, parts: parts, tokenizer: tokenizer, windows1252: windows1252,
-      delimiter: delimiter, sink: sink, outcome: &outcome, confirm: confirm, cutsHeld: &cutsHeld)
+      delimiter: delimiter, sink: sink, outcome: &outcome, confirm: nil, cutsHeld: &cutsHeld)
   }
 
+  /// The same; `cutsHeld` tells whether the cuts fell between records, and `confirm`,
+  /// asked once the parts are read, may still refuse them.
   private func readInParts(
     path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, windows1252: Bool,
     delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome, confirm: (() -> Bool)?,
