@@ -206,8 +206,8 @@ public struct Ingestion {
     return stat(path, &info) == 0 ? Int(info.st_size) : 0
   }
 
-  /// Reads and normalizes one file; never throws (problems are in the report).
-  /// Reads a file of a mapped source.
+  /// Reads and normalizes a file of a mapped source, in parts where its format can; never
+  /// throws (problems are in the report).
   static func readMapped(path: String, source: SourceDefinition, builder: BatchBuilder) -> (
     [NormalizedBatch], InputReport
   ) {
