@@ -64,12 +64,15 @@ final class PartCounts: Sendable {
 }
 
 /// A value computed on a thread of its own while the caller goes on; `value` waits for it.
+/// `body` is handed a check it may call between steps to learn that the caller no longer
+/// wants the value (see `cancel()`).
 final class BackgroundValue<Value>: @unchecked Sendable {
   private let done = DispatchSemaphore(value: 0)
+  private let cancelled = Atomic<Bool>(false)
   private var result: Value?
 
-  init(_ body: @escaping () -> Value) {
-    let work = UncheckedPartWork { _ in self.result = body() }
+  init(_ body: @escaping (_ isCancelled: () -> Bool) -> Value) {
+    let work = UncheckedPartWork { _ in self.result = body { self.cancelled.load(ordering: .relaxed) } }
     Thread.detachNewThread {
       work.run(0)
       self.done.signal()
@@ -82,4 +85,7 @@ final class BackgroundValue<Value>: @unchecked Sendable {
     defer { done.signal() }
     return result!
   }
+
+  /// Tells `body` that the value is no longer wanted, without waiting for it to stop.
+  func cancel() { cancelled.store(true, ordering: .relaxed) }
 }

@@ -38,7 +38,7 @@ extension CSVFormat {
     guard validator.isValid, !head.contains(0), !head.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) else {
       return nil
     }
-    let scanning = BackgroundValue { () -> Result<Prescan, FileProblem> in
+    let scanning = BackgroundValue { _ -> Result<Prescan, FileProblem> in
       Result { () throws(FileProblem) in try prescan(try FileBlocks(path: path)) }
     }
     let delimiter = detectDelimiter(head)

@@ -43,8 +43,9 @@ extension XMLFormat {
     let ends = cuts + [size]
     let endTag = Array("</\(root.name)>".utf8)
     let sinks = starts.map { _ in sink.makePart() }
-    // The digest is taken on another thread while the parts are read.
-    let digesting = BackgroundValue { try? self.digest(of: FileBlocks(path: path)) }
+    // The digest is taken on another thread while the parts are read; a read in one
+    // piece takes its own, and stops this one.
+    let digesting = BackgroundValue { isCancelled in try? self.digest(of: FileBlocks(path: path), unless: isCancelled) }
     let results = runParts(count: starts.count) { index in
       var walked: (warnings: [String], values: Int, ignored: Int) = ([], 0, 0)
       let part = XMLInput.Part(
@@ -58,6 +59,7 @@ extension XMLFormat {
     // The sequential walker stops noting ignored paths at 20: beyond, its list is not the
     // union of the parts' lists.
     guard results.allSatisfy(\.complete), results.reduce(0, { $0 + $1.walked.ignored }) < 20 else {
+      digesting.cancel()
       Self.partCounts.noteReadAgain()
       return nil
     }
@@ -172,14 +174,16 @@ extension XMLFormat {
       || byte == UInt8(ascii: "/")
   }
 
-  /// The SHA-256 of the whole file, hex.
-  private func digest(of file: FileBlocks) throws(FileProblem) -> String {
+  /// The SHA-256 of the whole file, hex; nil once `isCancelled` says it is no longer
+  /// wanted (asked before each 4 MiB block).
+  private func digest(of file: FileBlocks, unless isCancelled: () -> Bool) throws(FileProblem) -> String? {
     let hash = SHA256()
     let size = 1 << 22
     let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
     defer { block.deallocate() }
     var offset = 0
     while true {
+      if isCancelled() { return nil }
       let got = try file.read(into: block, count: size, at: offset)
       if got == 0 { break }
       hash.update(UnsafeRawBufferPointer(start: block, count: got))
