@@ -52,6 +52,16 @@ public final class Ledger {
   /// Responses an edited submission replaced, and by what: any of their records, even
   /// one read later, is superseded.
   private var replacedResponses: [Int32: Supersession] = [:]
+  /// While a checkpoint is open: what `append` changed in what was there before it
+  /// (records marked superseded, edited responses noted), for `rollback`.
+  private var undo: Undo?
+
+  private struct Undo {
+    /// The first record appended since the checkpoint.
+    var start: Int32
+    var superseded: [Int32] = []
+    var replaced: [(response: Int32, previous: Supersession?)] = []
+  }
 
   public init(catalog: Catalog, territoryTable: TerritoryTable = .france) {
     self.catalog = catalog
@@ -107,12 +117,12 @@ public final class Ledger {
         replacements.removeFirst()
         let response = responseMap[Int(next.replaced)]
         let by = Supersession(file: file, line: Int32(clamping: next.line), editedBy: next.replacing)
+        if undo != nil { undo!.replaced.append((response, replacedResponses[response])) }
         replacedResponses[response] = by
         var cursor = newestOfResponse[Int(response)]
         while cursor >= 0 {
           if !records[Int(cursor)].superseded {
-            records[Int(cursor)].superseded = true
-            supersededCount += 1
+            markSuperseded(cursor)
             superseded(records[Int(cursor)], by)
           }
           cursor = records[Int(cursor)].previousOfResponse
@@ -148,12 +158,65 @@ public final class Ledger {
       }
       records.append(record)
       if replaced >= 0 {
-        records[Int(replaced)].superseded = true
-        supersededCount += 1
+        markSuperseded(replaced)
         superseded(records[Int(replaced)], Supersession(file: file, line: record.line, editedBy: nil))
       }
     }
     applyReplacements(before: Int.max)
+  }
+
+  /// The ledger's state before a file merged in several batches, to go back to if the
+  /// file is refused after some of them (see `rollback(to:)`).
+  public struct Checkpoint {
+    let records: Int
+    let supersededCount: Int
+    let partners: Int
+    let responses: Int
+    let periods: Int
+    let territories: Int
+  }
+
+  /// Marks the current state (take it after `addFile`: files stay registered); `append`
+  /// then notes how to undo what it changes until `commit()` or `rollback(to:)`.
+  public func checkpoint() -> Checkpoint {
+    undo = Undo(start: Int32(records.count))
+    return Checkpoint(
+      records: records.count, supersededCount: supersededCount, partners: partners.count,
+      responses: responses.count, periods: periods.count, territories: territories.count)
+  }
+
+  /// Keeps what was appended since the checkpoint.
+  public func commit() { undo = nil }
+
+  /// Puts the ledger back as it was at `checkpoint`: the records appended since are
+  /// removed, those they superseded stand again, and strings first seen since are
+  /// forgotten; the reports of a run that rolled back are those of one that never merged
+  /// those batches.
+  public func rollback(to checkpoint: Checkpoint) {
+    guard let undo else { preconditionFailure("rollback without a checkpoint") }
+    self.undo = nil
+    for index in undo.superseded { records[Int(index)].superseded = false }
+    for (response, previous) in undo.replaced.reversed() { replacedResponses[response] = previous }
+    for record in records[checkpoint.records...].reversed() where Int(record.response) < checkpoint.responses {
+      newestOfResponse[Int(record.response)] = record.previousOfResponse
+    }
+    records.removeSubrange(checkpoint.records...)
+    supersededCount = checkpoint.supersededCount
+    partners.truncate(to: checkpoint.partners)
+    responses.truncate(to: checkpoint.responses)
+    newestOfResponse.removeSubrange(min(checkpoint.responses, newestOfResponse.count)...)
+    periodIDs.truncate(to: checkpoint.periods)
+    periods.removeSubrange(checkpoint.periods...)
+    territoryIDs.truncate(to: checkpoint.territories)
+    territories.removeSubrange(checkpoint.territories...)
+  }
+
+  /// Marks record `index` superseded, noting it for a rollback when it predates the
+  /// checkpoint.
+  private func markSuperseded(_ index: Int32) {
+    records[Int(index)].superseded = true
+    supersededCount += 1
+    if let start = undo?.start, index < start { undo!.superseded.append(index) }
   }
 
   /// The number of records neither rejected nor superseded.

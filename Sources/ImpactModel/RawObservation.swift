@@ -64,20 +64,25 @@ public protocol PartSink: AnyObject {
   /// How many parts of one file a reader may read at once, each on its own thread; 1
   /// when the sink cannot take parts.
   var parallelParts: Int { get }
-  /// A new empty sink of the same kind for one part of the file, read on another thread.
-  func makePart() -> Self
+  /// A new empty sink of the same kind for one of `count` parts of the file, read on
+  /// another thread.
+  func makePart(of count: Int) -> Self
   /// Appends what a part (made by `makePart`) read, after everything already here: parts
   /// are absorbed in file order, so the result is what one sequential read gives.
   func absorb(_ part: any PartSink)
   /// Adds `offset` to the line of everything read so far (a part numbered from 1).
   func shiftLines(by offset: Int)
+  /// Forgets every part absorbed so far: a reader that passed on the first parts of a
+  /// file before finding it cannot be read in parts calls this before reading it again.
+  func discardAbsorbed()
 }
 
 extension PartSink {
   public var parallelParts: Int { 1 }
-  public func makePart() -> Self { fatalError("this sink takes no parts") }
+  public func makePart(of count: Int) -> Self { fatalError("this sink takes no parts") }
   public func absorb(_ part: any PartSink) { fatalError("this sink takes no parts") }
   public func shiftLines(by offset: Int) { fatalError("this sink takes no parts") }
+  public func discardAbsorbed() { fatalError("this sink takes no parts") }
 }
 
 /// Where readers deliver what they read from one input file.

@@ -11,7 +11,7 @@ import ImpactSupport
 public final class BatchBuilder: ObservationSink {
   public let catalog: Catalog
   public let territoryTable: TerritoryTable
-  public let batch = NormalizedBatch()
+  public private(set) var batch = NormalizedBatch()
 
   private var labels: [RawField: String] = [:]
   /// Set by a mapped source around each observation: how its value column is named and
@@ -62,8 +62,9 @@ public final class BatchBuilder: ObservationSink {
   /// there are fewer files than cores).
   public var parallelParts = 1
 
-  public func makePart() -> BatchBuilder {
-    BatchBuilder(catalog: catalog, territoryTable: territoryTable, expectedRecords: batch.records.capacity / 2)
+  public func makePart(of count: Int) -> BatchBuilder {
+    BatchBuilder(
+      catalog: catalog, territoryTable: territoryTable, expectedRecords: batch.records.capacity / max(1, count))
   }
 
   public func shiftLines(by offset: Int) {
@@ -74,14 +75,38 @@ public final class BatchBuilder: ObservationSink {
     for index in batch.replacements.indices { batch.replacements[index].line += offset }
   }
 
-  /// Keeps a part's batch, after those absorbed before: the ingestion merges the parts
-  /// one after the other, sparing a copy into one batch where it needs none.
+  /// Keeps a part's batch, after those absorbed before, or hands it to `passOn` when set:
+  /// the ingestion merges the parts one after the other, sparing a copy into one batch,
+  /// and can merge the first parts of a large file while the rest are read.
   public func absorb(_ part: any PartSink) {
     guard let part = part as? BatchBuilder else { fatalError("a part of another kind of sink") }
-    parts.append(part.batch)
+    if let passOn {
+      // Handed over, not kept: the batch goes once merged.
+      passOn.part(part.batch)
+      part.batch = NormalizedBatch()
+      passedOn += 1
+    } else {
+      parts.append(part.batch)
+    }
+  }
+
+  public func discardAbsorbed() {
+    parts = []
+    if passedOn > 0 {
+      passedOn = 0
+      passOn?.discard()
+    }
   }
 
   private var parts: [NormalizedBatch] = []
+
+  /// Where absorbed parts go as soon as they are absorbed, instead of `batches`: `part`
+  /// gets each batch in file order, `discard` is called when the file is read again and
+  /// every batch passed on must be forgotten.
+  public var passOn: (part: (NormalizedBatch) -> Void, discard: () -> Void)?
+
+  /// How many batches went to `passOn` and still stand.
+  public private(set) var passedOn = 0
 
   /// What was read, in file order: the batch, or the parts' batches when the file was
   /// read in parts.
@@ -198,6 +223,7 @@ public final class BatchBuilder: ObservationSink {
   /// Turns every observation of the batch into a `malformed_file` reject: a file counts
   /// whole or not at all. Rejects and records are merged back into file order.
   public func rejectWholeFile(because problem: String) {
+    precondition(passedOn == 0, "a file refused whole after some of its parts were passed on: read it again")
     joinParts()
     let message =
       "the file is malformed (\(problem)); nothing from it was accepted: fix the file and send all of it again"

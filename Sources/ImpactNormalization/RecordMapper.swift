@@ -86,8 +86,8 @@ public final class RecordMapper: RecordSink {
 
   public var parallelParts: Int { builder.parallelParts }
 
-  public func makePart() -> RecordMapper {
-    RecordMapper(source: source, builder: builder.makePart(), path: path)
+  public func makePart(of count: Int) -> RecordMapper {
+    RecordMapper(source: source, builder: builder.makePart(of: count), path: path)
   }
 
   public func absorb(_ part: any PartSink) {
@@ -96,6 +96,8 @@ public final class RecordMapper: RecordSink {
   }
 
   public func shiftLines(by offset: Int) { builder.shiftLines(by: offset) }
+
+  public func discardAbsorbed() { builder.discardAbsorbed() }
 
   public func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {
     // One record stands for one observation per mapping: each is counted and rejected.

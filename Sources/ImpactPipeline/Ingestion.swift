@@ -80,24 +80,59 @@ public struct Ingestion {
     let threads = min(workers, files.count)
     // Fewer files than cores: a large file is read in parts, on the idle cores.
     let parts = files.count < workers ? workers / max(1, files.count) : 1
+    // A file read in parts passes its parts on as they are read, to be merged while the
+    // rest are read, unless its batch is wanted whole (`onBatch`, the store, a shard).
+    let passesParts = onBatch == nil && parts > 1
     for _ in 0..<threads {
       Thread.detachNewThread {
         while let index = queue.claim() {
-          queue.deliver(index, Self.prepare(items[index], catalog: catalog, size: sizes[index], parts: parts))
+          let item = items[index]
+          let passOn: PassOn? =
+            passesParts && item.input != nil && !item.encode && item.shard == nil
+            ? ({ queue.deliverPart(index, $0) }, { queue.deliverDiscard(index) }) : nil
+          queue.deliver(
+            index, Self.prepare(item, catalog: catalog, size: sizes[index], parts: parts, passOn: passOn))
         }
       }
     }
     var failure: Error?
     var firstWithDigest: [String: String] = [:]
     for index in files.indices {
-      var prepared = queue.take(index)
+      // The parts a file passed on before it was read whole are merged at once, their
+      // rejects and the observations they supersede held back until the file is done.
+      var early: EarlyParts?
+      var file: Int32?
+      var prepared: PreparedBatch
+      events: while true {
+        switch queue.take(index) {
+        case .part(let batch):
+          guard failure == nil else { continue }
+          do {
+            try RunCancellation.check()
+            let fileID = file ?? ledger.addFile(files[index])
+            file = fileID
+            if early == nil { early = EarlyParts(checkpoint: ledger.checkpoint()) }
+            early!.read += batch.readCount
+            early!.rejects.append(batch.rejects)
+            ledger.append(batch, file: fileID) { early!.superseded.append(($0, $1)) }
+          } catch {
+            failure = error
+          }
+        case .discard:
+          if let checkpoint = early?.checkpoint { ledger.rollback(to: checkpoint) }
+          early = nil
+        case .done(let done):
+          prepared = done
+          break events
+        }
+      }
       guard failure == nil else { continue }
       do {
         try RunCancellation.check()
         guard !prepared.batches.isEmpty else {
           throw prepared.error ?? RunError(message: "no batch for \(files[index])")
         }
-        let file = ledger.addFile(files[index])
+        let file = file ?? ledger.addFile(files[index])
         var report = prepared.report
         if !report.sha256.isEmpty {
           if let earlier = firstWithDigest[report.sha256] {
@@ -106,13 +141,14 @@ public struct Ingestion {
             firstWithDigest[report.sha256] = files[index]
           }
         }
-        report.read = prepared.batches.reduce(0) { $0 + $1.readCount }
-        report.rejected = prepared.batches.reduce(0) { $0 + $1.rejects.count }
+        let earlyRejects = early?.rejects ?? []
+        report.read = prepared.batches.reduce(early?.read ?? 0) { $0 + $1.readCount }
+        report.rejected = (earlyRejects + prepared.batches.map(\.rejects)).reduce(0) { $0 + $1.count }
         counts.read += report.read
         counts.rejected += report.rejected
         // A file read in parts comes as the parts' batches, merged one after the other;
         // the file's rejects come first, as from one batch.
-        for reject in prepared.batches.lazy.flatMap(\.rejects) {
+        for reject in (earlyRejects + prepared.batches.map(\.rejects)).lazy.joined() {
           rejections[reject.reason, default: 0] += 1
           report.rejections[reject.reason, default: 0] += 1
           try onReject(
@@ -120,6 +156,10 @@ public struct Ingestion {
               file: files[index], line: reject.line, partner: reject.partner, response: reject.response,
               indicator: reject.indicator, field: reject.field, value: reject.value, reason: reject.reason,
               message: reject.message))
+        }
+        if let early {
+          ledger.commit()
+          for (old, by) in early.superseded { try onReject(supersededEvent(ledger: ledger, old: old, by: by)) }
         }
         for part in prepared.batches.indices {
           let batch = prepared.batches[part]
@@ -163,7 +203,9 @@ public struct Ingestion {
   }
 
   /// One item made ready on a worker thread.
-  static func prepare(_ item: IngestionItem, catalog: Catalog, size: Int, parts: Int = 1) -> PreparedBatch {
+  static func prepare(_ item: IngestionItem, catalog: Catalog, size: Int, parts: Int = 1, passOn: PassOn? = nil)
+    -> PreparedBatch
+  {
     if let load = item.stored {
       do {
         let (batch, report) = try load()
@@ -174,7 +216,7 @@ public struct Ingestion {
           error: error)
       }
     }
-    let (batches, report) = read(item.input!, catalog: catalog, size: size, parts: parts)
+    let (batches, report) = read(item.input!, catalog: catalog, size: size, parts: parts, passOn: passOn)
     if let shard = item.shard {
       let slice = PreparedBatch.join(batches).slice(keeping: shard)
       return PreparedBatch(batches: [slice.batch], report: report, encoded: slice.encoded(catalog: catalog), error: nil)
@@ -211,16 +253,31 @@ public struct Ingestion {
   static func readMapped(path: String, source: SourceDefinition, builder: BatchBuilder) -> (
     [NormalizedBatch], InputReport
   ) {
-    let mapper = RecordMapper(source: source, builder: builder, path: path)
     guard let format = InputFormats.all.first(where: { $0.id == source.format }) else {
       var report = InputReport(path: path, format: source.format, sha256: "", bytes: 0)
       report.problem = "no input format '\(source.format)'"
       return ([builder.batch], report)
     }
-    let outcome = format.read(path: path, options: source.options, fields: mapper.requestedFields, into: mapper)
+    var builder = builder
+    var outcome = ReadOutcome()
+    for attempt in 0..<2 {
+      let mapper = RecordMapper(source: source, builder: builder, path: path)
+      outcome = format.read(path: path, options: source.options, fields: mapper.requestedFields, into: mapper)
+      guard attempt == 0, let again = readAgainWhole(builder, outcome) else { break }
+      builder = again
+    }
     var report = report(path: path, format: format, outcome: outcome, builder: builder)
     report.source = source.name
     return (builder.batches, report)
+  }
+
+  /// A builder to read the file again into, in one piece, when it is refused whole after
+  /// `builder` passed parts of it on: they are discarded, and its rejects need every row.
+  private static func readAgainWhole(_ builder: BatchBuilder, _ outcome: ReadOutcome) -> BatchBuilder? {
+    guard outcome.problem != nil, builder.passedOn > 0 else { return nil }
+    builder.discardAbsorbed()
+    return BatchBuilder(
+      catalog: builder.catalog, territoryTable: builder.territoryTable, expectedRecords: builder.batch.records.capacity)
   }
 
   /// The input's report from what its reader saw; a file with a problem is refused whole.
@@ -241,10 +298,13 @@ public struct Ingestion {
   }
 
   /// Reads and normalizes one file, in `parts` parts at once where its format can.
-  static func read(_ input: Input, catalog: Catalog, size: Int, parts: Int = 1) -> ([NormalizedBatch], InputReport) {
+  static func read(_ input: Input, catalog: Catalog, size: Int, parts: Int = 1, passOn: PassOn? = nil) -> (
+    [NormalizedBatch], InputReport
+  ) {
     let path = input.path
-    let builder = BatchBuilder(catalog: catalog, expectedRecords: size / bytesPerRecordEstimate)
+    var builder = BatchBuilder(catalog: catalog, expectedRecords: size / bytesPerRecordEstimate)
     builder.parallelParts = parts
+    builder.passOn = passOn
     if let source = input.source { return readMapped(path: path, source: source, builder: builder) }
     var prefix = [UInt8](repeating: 0, count: 512)
     var got = 0
@@ -262,7 +322,11 @@ public struct Ingestion {
       report.problem = "no input format recognises this file (expected .csv, .tsv, .txt or .xml)"
       return ([builder.batch], report)
     }
-    let outcome = format.read(path: path, into: builder)
+    var outcome = format.read(path: path, into: builder)
+    if let again = readAgainWhole(builder, outcome) {
+      builder = again
+      outcome = format.read(path: path, into: builder)
+    }
     let report = report(path: path, format: format, outcome: outcome, builder: builder)
     return (builder.batches, report)
   }
@@ -314,17 +378,37 @@ struct PreparedBatch: @unchecked Sendable {
   }
 }
 
+/// Where a worker passes on the parts of a file it reads in parts (see
+/// `BatchBuilder.passOn`).
+typealias PassOn = (part: (NormalizedBatch) -> Void, discard: () -> Void)
+
+/// What a file's early parts did to the ledger, until the file is done.
+struct EarlyParts {
+  let checkpoint: Ledger.Checkpoint
+  var read = 0
+  var rejects: [[BatchReject]] = []
+  var superseded: [(LedgerRecord, Supersession)] = []
+}
+
+/// What a worker hands the merger for a file: parts passed on while it is read, the
+/// word to forget them, and last the prepared batch.
+enum PreparedEvent {
+  case part(NormalizedBatch)
+  case discard
+  case done(PreparedBatch)
+}
+
 /// Hands file indexes to workers and their batches back to the merger, in order.
 final class BatchQueue: @unchecked Sendable {
   private let condition = NSCondition()
-  private var results: [PreparedBatch?]
+  private var events: [[PreparedEvent]]
   private var nextToClaim = 0
   private var nextToMerge = 0
   private var cancelled = false
   private let window: Int
 
   init(count: Int, window: Int) {
-    results = Array(repeating: nil, count: count)
+    events = Array(repeating: [], count: count)
     self.window = window
   }
 
@@ -332,29 +416,37 @@ final class BatchQueue: @unchecked Sendable {
   func claim() -> Int? {
     condition.lock()
     defer { condition.unlock() }
-    while !cancelled && nextToClaim < results.count && nextToClaim - nextToMerge >= window { condition.wait() }
-    guard !cancelled, nextToClaim < results.count else { return nil }
+    while !cancelled && nextToClaim < events.count && nextToClaim - nextToMerge >= window { condition.wait() }
+    guard !cancelled, nextToClaim < events.count else { return nil }
     nextToClaim += 1
     return nextToClaim - 1
   }
 
-  func deliver(_ index: Int, _ result: PreparedBatch) {
+  func deliver(_ index: Int, _ result: PreparedBatch) { add(index, .done(result)) }
+
+  func deliverPart(_ index: Int, _ batch: NormalizedBatch) { add(index, .part(batch)) }
+
+  func deliverDiscard(_ index: Int) { add(index, .discard) }
+
+  private func add(_ index: Int, _ event: PreparedEvent) {
     condition.lock()
-    results[index] = result
+    events[index].append(event)
     condition.broadcast()
     condition.unlock()
   }
 
-  /// Waits for batch `index` and removes it from the queue.
-  func take(_ index: Int) -> PreparedBatch {
+  /// Waits for the next event of file `index` and removes it from the queue; after the
+  /// last (`done`), the next file may be claimed.
+  func take(_ index: Int) -> PreparedEvent {
     condition.lock()
     defer { condition.unlock() }
-    while results[index] == nil { condition.wait() }
-    let result = results[index]!
-    results[index] = nil
-    nextToMerge = index + 1
-    condition.broadcast()
-    return result
+    while events[index].isEmpty { condition.wait() }
+    let event = events[index].removeFirst()
+    if case .done = event {
+      nextToMerge = index + 1
+      condition.broadcast()
+    }
+    return event
   }
 
   /// Lets idle workers exit.

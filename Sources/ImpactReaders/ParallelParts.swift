@@ -22,6 +22,74 @@ func runParts<Value>(count: Int, _ body: @escaping (Int) -> Value) -> [Value] {
   return results.all
 }
 
+/// Runs `body` for parts 0..<`count` on `threads` threads of their own, which claim the
+/// parts in order, and hands each result to `deliver` on the calling thread in part order,
+/// as soon as it and every part before it are done: the caller can pass on the first parts
+/// while the later ones are read. Once `deliver` returns false, no part is started and
+/// none delivered any more. Returns when every thread is done.
+func runPartsInOrder<Value>(
+  count: Int, threads: Int, _ body: @escaping (Int) -> Value, deliver: (Int, Value) -> Bool
+) {
+  let parts = InOrderParts<Value>(count: count)
+  let shared = UncheckedPartWork { _ in
+    while let index = parts.claim() { parts.store(index, body(index)) }
+  }
+  let group = DispatchGroup()
+  for _ in 0..<max(1, min(threads, count)) {
+    group.enter()
+    Thread.detachNewThread {
+      shared.run(0)
+      group.leave()
+    }
+  }
+  for index in 0..<count where !deliver(index, parts.take(index)) {
+    parts.stop()
+    break
+  }
+  group.wait()
+}
+
+/// The parts of `runPartsInOrder`: claimed in order, taken in order.
+private final class InOrderParts<Value>: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var results: [Value?]
+  private var next = 0
+  private var stopped = false
+
+  init(count: Int) { results = Array(repeating: nil, count: count) }
+
+  /// The next part to read, or nil when all are claimed or the caller stopped.
+  func claim() -> Int? {
+    condition.lock()
+    defer { condition.unlock() }
+    guard !stopped, next < results.count else { return nil }
+    next += 1
+    return next - 1
+  }
+
+  func store(_ index: Int, _ value: Value) {
+    condition.lock()
+    results[index] = value
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits for part `index` and lets go of it.
+  func take(_ index: Int) -> Value {
+    condition.lock()
+    defer { condition.unlock() }
+    while results[index] == nil { condition.wait() }
+    defer { results[index] = nil }
+    return results[index]!
+  }
+
+  func stop() {
+    condition.lock()
+    stopped = true
+    condition.unlock()
+  }
+}
+
 /// What each part's thread produced.
 private final class PartResults<Value>: @unchecked Sendable {
   private let lock = NSLock()
@@ -49,17 +117,20 @@ private struct UncheckedPartWork: @unchecked Sendable {
   init(_ run: @escaping (Int) -> Void) { self.run = run }
 }
 
-/// How many files a format read in parts, and how many it read again in one piece
-/// because a cut fell inside a record: for tests and benchmarks.
+/// How many files a format read in parts, how many it read again in one piece because a
+/// cut fell inside a record, and how many of those it had passed parts of on before
+/// (which the sink was told to forget): for tests and benchmarks.
 final class PartCounts: Sendable {
   private let split = Atomic<Int>(0)
   private let readAgain = Atomic<Int>(0)
+  private let discarded = Atomic<Int>(0)
 
   func noteSplit() { split.add(1, ordering: .relaxed) }
   func noteReadAgain() { readAgain.add(1, ordering: .relaxed) }
+  func noteDiscarded() { discarded.add(1, ordering: .relaxed) }
 
-  var snapshot: (split: Int, readAgain: Int) {
-    (split.load(ordering: .relaxed), readAgain.load(ordering: .relaxed))
+  var snapshot: (split: Int, readAgain: Int, discarded: Int) {
+    (split.load(ordering: .relaxed), readAgain.load(ordering: .relaxed), discarded.load(ordering: .relaxed))
   }
 }
 

@@ -92,6 +92,23 @@ public struct ByteStringTable: Sendable {
     return arena.withUnsafeBytes { memoryEquals($0.baseAddress! + start, bytes.baseAddress!, length) }
   }
 
+  /// Forgets every string from id `count` on, as if they had never been interned
+  /// (rebuilding the index: for the rare undo of a merge, not for a hot loop).
+  public mutating func truncate(to count: Int) {
+    guard count < tags.count else { return }
+    arena.removeSubrange(starts[count]...)
+    starts.removeSubrange((count + 1)...)
+    tags.removeSubrange(count...)
+    hashes.removeSubrange(count...)
+    last = -1
+    for index in slots.indices { slots[index] = -1 }
+    for id in 0..<count {
+      var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+      while slots[slot] >= 0 { slot = (slot + 1) & mask }
+      slots[slot] = Int32(id)
+    }
+  }
+
   private mutating func grow() {
     let size = slots.count * 2
     slots = [Int32](repeating: -1, count: size)

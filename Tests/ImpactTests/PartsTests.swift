@@ -258,4 +258,28 @@ import Testing
     let sequential = try withSmallParts { try expectPartsMatchOneRead(file, in: folder, seed: 0) }
     #expect(sequential[3].contains("inside a quoted field"))
   }
+
+  /// Two files read in parts at once, the later superseding the earlier's observations:
+  /// parts merged while the rest of their file is read, then taken back when a later cut
+  /// falls inside a record (or the file ends inside quotes), leave the reports of one
+  /// sequential read, the earlier file's superseded records standing again.
+  @Test func partsMergedEarlyAndTakenBackLeaveWhatOneReadLeaves() throws {
+    let before = CSVFormat.partStatistics
+    try withSmallParts {
+      for seed in 0..<8 {
+        let folder = TemporaryDirectory()
+        let inputs = folder.path + "/inputs"
+        _ = folder.write("inputs/a.csv", bytes: Self.awkwardFile(seed: seed + 40, rows: 240))
+        var later = Self.awkwardFile(seed: seed, rows: 260 + seed * 11)
+        if seed % 4 == 3 { later += Array("p1,r9,2023,75056,social.beneficiaries,1,\"never closed\n".utf8) }
+        _ = folder.write("inputs/b.csv", bytes: later)
+        let sequential = try reports(inputs, workers: 1, output: folder.path + "/one")
+        for workers in [4, 6] {
+          let parallel = try reports(inputs, workers: workers, output: folder.path + "/\(workers)")
+          #expect(parallel == sequential, "seed \(seed), \(workers) workers")
+        }
+      }
+    }
+    #expect(CSVFormat.partStatistics.discarded > before.discarded)
+  }
 }

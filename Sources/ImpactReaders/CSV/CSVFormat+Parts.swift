@@ -1,21 +1,30 @@
 import Foundation
 import ImpactModel
 
-/// Reading one large canonical CSV file on several cores.
+/// Reading one large CSV file on several cores.
 ///
-/// The file is cut after a line end near each 1/N of its size, and the parts are read at
-/// once, each into its own sink; every part but the last stops at the first record that
-/// starts at or after the next cut. A cut is right when the part before it stopped exactly
-/// there; a cut inside a quoted field with a line break is not, and the file is then read
-/// again in one piece. Either way the sink gets what one sequential read gives: the parts
-/// are absorbed in file order and their lines renumbered.
+/// The file is cut after a line end at even intervals, into a few more parts than there
+/// are threads; the threads read the parts in order, each into its own sink, and every
+/// part but the last stops at the first record that starts at or after the next cut. A
+/// cut is right when the part before it stopped exactly there; a cut inside a quoted
+/// field with a line break is not, and the file is then read again in one piece. The
+/// parts are absorbed in file order, their lines renumbered, as soon as each and those
+/// before it are read and checked, so that the sink can pass the first ones on while the
+/// rest are read; a sink that did is told to forget them (`discardAbsorbed`) before the
+/// file is read again. Either way the sink gets what one sequential read gives.
 extension CSVFormat {
-  /// Files smaller than this are read in one piece.
+  /// Files smaller than this are read in one piece; parts are about half this size, at
+  /// most four per thread.
   nonisolated(unsafe) public static var minimumPartBytes = 16 << 20
 
-  /// How many files were read in parts, and how many were read again in one piece
-  /// (for tests and benchmarks).
-  public static var partStatistics: (split: Int, readAgain: Int) { partCounts.snapshot }
+  /// How many parts a file of `size` bytes is cut into for `threads` threads.
+  static func partCount(size: Int, threads: Int) -> Int {
+    min(max(size / max(1, minimumPartBytes / 2), threads), threads * 4)
+  }
+
+  /// How many files were read in parts, how many were read again in one piece, and how
+  /// many of those after some of their parts were passed on (for tests and benchmarks).
+  public static var partStatistics: (split: Int, readAgain: Int, discarded: Int) { partCounts.snapshot }
   static let partCounts = PartCounts()
 
   /// Reads a large file in parts while another thread takes its digest and checks its
@@ -82,97 +91,89 @@ extension CSVFormat {
   }
 
   /// The same; `cutsHeld` tells whether the cuts fell between records, and `confirm`,
-  /// asked once the parts are read, may still refuse them.
+  /// asked before the first part is absorbed, may still refuse them.
   private func readInParts(
     path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, windows1252: Bool,
     delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome, confirm: (() -> Bool)?,
     cutsHeld: inout Bool
   ) throws(FileProblem) -> Bool {
     let read = try readParts(
-      path: path, file: file, size: size, parts: parts, tokenizer: tokenizer, discarding: DiscardingSink(),
-      makePart: sink.makePart, cutsHeld: &cutsHeld
+      path: path, file: file, size: size, threads: parts, tokenizer: tokenizer, discarding: DiscardingSink(),
+      into: sink, makePart: sink.makePart(of:), confirm: confirm, cutsHeld: &cutsHeld
     ) { CSVRowMapper(path: path, sink: $0, windows1252: windows1252, delimiter: delimiter) }
-    guard let read, confirm?() ?? true else { return false }
-    Self.partCounts.noteSplit()
-    var lineOffset = 0
-    for (index, (stop, mapper)) in read.parts.enumerated() {
-      if index == 0 {
-        outcome.warnings += mapper.warnings
-        if let problem = mapper.headerProblem { outcome.problem = outcome.problem ?? problem }
-      }
-      read.sinks[index].shiftLines(by: lineOffset)
-      sink.absorb(read.sinks[index])
-      lineOffset += stop.lines
-    }
-    let blankRows = read.parts.reduce(0) { $0 + $1.1.blankRows }
+    guard let read else { return false }
+    outcome.warnings += read[0].warnings
+    if let problem = read[0].headerProblem { outcome.problem = outcome.problem ?? problem }
+    let blankRows = read.reduce(0) { $0 + $1.blankRows }
     if blankRows > 0 { outcome.detected["blank_rows"] = String(blankRows) }
-    outcome.detected["rows"] = String(read.parts.reduce(0) { $0 + $1.1.dataRows })
+    outcome.detected["rows"] = String(read.reduce(0) { $0 + $1.dataRows })
     return true
   }
 
-  /// Reads a mapped source's file in `parts` parts into `sink`; returns false (having
-  /// read nothing) when the file cannot be cut.
+  /// Reads a mapped source's file in parts into `sink`; returns false (having read
+  /// nothing into it) when the file cannot be cut.
   func readInParts(
     path: String, file: FileBlocks, size: Int, tokenizer: CSVTokenizer, options: SourceOptions,
     fields: [RequestedField], windows1252: Bool, delimiter: UInt8, sink: RecordSink, outcome: inout ReadOutcome
   ) throws(FileProblem) -> Bool {
     var cutsHeld = true
     let read = try readParts(
-      path: path, file: file, size: size, parts: sink.parallelParts, tokenizer: tokenizer,
-      discarding: DiscardingRecordSink(), makePart: sink.makePart, cutsHeld: &cutsHeld
+      path: path, file: file, size: size, threads: sink.parallelParts, tokenizer: tokenizer,
+      discarding: DiscardingRecordSink(), into: sink, makePart: sink.makePart(of:), confirm: nil,
+      cutsHeld: &cutsHeld
     ) {
       CSVRecordMapper(
         sink: $0, fields: fields, windows1252: windows1252, delimiter: delimiter, headerRow: options.headerRow,
         skipRows: options.skipRows)
     }
     guard let read else { return false }
-    Self.partCounts.noteSplit()
-    var lineOffset = 0
-    for (index, (stop, _)) in read.parts.enumerated() {
-      read.sinks[index].shiftLines(by: lineOffset)
-      sink.absorb(read.sinks[index])
-      lineOffset += stop.lines
-    }
-    let header = read.parts[0].1
+    let header = read[0]
     if let problem = header.driftProblem { outcome.problem = outcome.problem ?? problem }
     outcome.unmapped = header.unmappedColumns
     outcome.columns = header.columnNames
     outcome.missingFields = header.missingFields
-    outcome.detected["rows"] = String(read.parts.reduce(0) { $0 + $1.1.dataRows })
+    outcome.detected["rows"] = String(read.reduce(0) { $0 + $1.dataRows })
     return true
   }
 
-  /// Reads the file in parts, each into a sink of its own, and returns each part's stop
-  /// and mapper with the sinks, or nil when the file cannot be cut or a cut fell inside
-  /// a record (`cutsHeld` then says which).
+  /// Reads the file in parts, each into a sink of its own absorbed into `sink` in file
+  /// order as soon as it is read and checked, and returns each part's mapper; nil when
+  /// the file cannot be cut, its header has a problem (one sequential read reports it),
+  /// `confirm` refused the parts, or a cut fell inside a record (`cutsHeld` then says
+  /// which). When nil comes after some parts were absorbed, `sink` was told to forget them.
   ///
   /// `makeMapper` makes a mapper that reads the file from its start (the header, the
   /// lines around it); the first part is read with one, the others with a continuation
   /// of one that read the header alone.
   private func readParts<Mapper: CSVPartMapper>(
-    path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, discarding: Mapper.Sink,
-    makePart: () -> Mapper.Sink, cutsHeld: inout Bool, makeMapper: (Mapper.Sink) -> Mapper
-  ) throws(FileProblem) -> (parts: [(CSVTokenizer.Stop, Mapper)], sinks: [Mapper.Sink])? {
+    path: String, file: FileBlocks, size: Int, threads: Int, tokenizer: CSVTokenizer, discarding: Mapper.Sink,
+    into sink: any PartSink, makePart: (Int) -> Mapper.Sink, confirm: (() -> Bool)?, cutsHeld: inout Bool,
+    makeMapper: (Mapper.Sink) -> Mapper
+  ) throws(FileProblem) -> [Mapper]? {
     cutsHeld = false
     // The header first, from a throwaway read of the file's start.
     var header = makeMapper(discarding)
     file.rewind()
     let headerStop = try tokenizer.tokenize(
       file, from: 0, stopAt: nil, stopWhen: { header.isPastHeader }, { header.handle($0) })
-    guard header.isPastHeader else { return nil }
+    guard header.isPastHeader, header.headerProblem == nil else { return nil }
     let headerRow = header
+    let count = Self.partCount(size: size, threads: threads)
     var cuts: [Int] = []
-    for index in 1..<parts {
-      guard let cut = try lineStart(after: size * index / parts, in: file, size: size),
+    for index in 1..<count {
+      guard let cut = try lineStart(after: size * index / count, in: file, size: size),
         cut > max(cuts.last ?? 0, headerStop.offset)
       else { continue }
       cuts.append(cut)
     }
     guard !cuts.isEmpty else { return nil }
     let starts = [0] + cuts
-    let sinks = starts.map { _ in makePart() }
+    let sinks = starts.map { _ in makePart(starts.count) }
     let mappers = starts.indices.map { $0 == 0 ? makeMapper(sinks[0]) : headerRow.continuing(into: sinks[$0]) }
-    let results = runParts(count: starts.count) { index in
+    var read: [Mapper] = []
+    var lineOffset = 0
+    var cutMissed = false
+    runPartsInOrder(count: starts.count, threads: threads) { index in
       Result { () throws(FileProblem) -> (CSVTokenizer.Stop, Mapper) in
         let partFile = try FileBlocks(path: path)
         partFile.seek(to: starts[index])
@@ -183,21 +184,33 @@ extension CSVFormat {
         let stop = try partTokenizer.tokenize(partFile, from: starts[index], stopAt: limit) { mapper.handle($0) }
         return (stop, mapper)
       }
-    }
-    // Every part must have read cleanly up to the next cut; else the cuts were wrong (or
-    // the file has a problem whose place one sequential read tells best).
-    var read: [(CSVTokenizer.Stop, Mapper)] = []
-    for index in starts.indices {
-      guard case .success(let part) = results[index],
-        index + 1 == starts.count || part.0.offset == starts[index + 1]
+    } deliver: { index, result in
+      // Each part must have read cleanly up to the next cut; else the cuts were wrong (or
+      // the file has a problem whose place one sequential read tells best).
+      guard case .success(let (stop, mapper)) = result, index + 1 == starts.count || stop.offset == starts[index + 1]
       else {
-        Self.partCounts.noteReadAgain()
-        return nil
+        cutMissed = true
+        return false
       }
-      read.append(part)
+      if index == 0, let confirm, !confirm() { return false }
+      mapper.partSink.shiftLines(by: lineOffset)
+      sink.absorb(mapper.partSink)
+      lineOffset += stop.lines
+      read.append(mapper)
+      return true
     }
+    guard read.count == starts.count else {
+      if !read.isEmpty {
+        sink.discardAbsorbed()
+        Self.partCounts.noteDiscarded()
+      }
+      if cutMissed { Self.partCounts.noteReadAgain() }
+      cutsHeld = !cutMissed
+      return nil
+    }
+    Self.partCounts.noteSplit()
     cutsHeld = true
-    return (read, sinks)
+    return read
   }
 
   /// The offset just after the first line feed at or after `offset`; nil when there is none.
@@ -225,6 +238,10 @@ protocol CSVPartMapper {
   mutating func handle(_ record: CSVRecord)
   /// Whether the rest of the file can be cut.
   var isPastHeader: Bool { get }
+  /// What is wrong with the header, if anything: the file is then read in one piece.
+  var headerProblem: FileProblem? { get }
+  /// The sink this mapper reads into.
+  var partSink: any PartSink { get }
   /// A mapper that reads the rows of a later part of the file into `sink`, with this
   /// one's header and no counts or warnings of its own.
   func continuing(into sink: Sink) -> Self
@@ -232,6 +249,7 @@ protocol CSVPartMapper {
 
 extension CSVRowMapper: CSVPartMapper {
   var isPastHeader: Bool { hasHeader }
+  var partSink: any PartSink { sink }
 }
 
 /// A sink that keeps nothing but the field labels, for reading a header alone.

@@ -29,7 +29,8 @@ public struct CSVFormat: InputFormat {
   /// takes them (`parts: false` after a failed cut), else in one piece.
   func canonicalParse(path: String, sink: ObservationSink, parts: Bool = true) -> Parse {
     { (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
-      if parts, sink.parallelParts > 1, outcome.byteCount >= Self.minimumPartBytes,
+      // A file already refused (a byte neither encoding has) is read in one piece.
+      if parts, sink.parallelParts > 1, outcome.byteCount >= Self.minimumPartBytes, outcome.problem == nil,
         try readInParts(
           path: path, file: file, size: outcome.byteCount, parts: sink.parallelParts, tokenizer: tokenizer,
           windows1252: windows1252, delimiter: delimiter, sink: sink, outcome: &outcome)
@@ -50,7 +51,7 @@ public struct CSVFormat: InputFormat {
     -> ReadOutcome
   {
     read(path: path, options: options) { (tokenizer, file, windows1252, delimiter, outcome) throws(FileProblem) in
-      if sink.parallelParts > 1, outcome.byteCount >= Self.minimumPartBytes,
+      if sink.parallelParts > 1, outcome.byteCount >= Self.minimumPartBytes, outcome.problem == nil,
         try readInParts(
           path: path, file: file, size: outcome.byteCount, tokenizer: tokenizer, options: options, fields: fields,
           windows1252: windows1252, delimiter: delimiter, sink: sink, outcome: &outcome)

@@ -36,6 +36,10 @@ struct CSVRecordMapper: CSVPartMapper {
 
   var isPastHeader: Bool { columnCount != nil && rowsToSkip == 0 }
 
+  var headerProblem: FileProblem? { driftProblem }
+
+  var partSink: any PartSink { sink }
+
   func continuing(into sink: RecordSink) -> CSVRecordMapper {
     var copy = self
     copy.sink = sink

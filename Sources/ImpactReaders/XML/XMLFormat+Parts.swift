@@ -18,9 +18,9 @@ extension XMLFormat {
   /// Files smaller than this are read in one piece.
   nonisolated(unsafe) public static var minimumPartBytes = 16 << 20
 
-  /// How many files were read in parts, and how many were read again in one piece
-  /// (for tests and benchmarks).
-  public static var partStatistics: (split: Int, readAgain: Int) { partCounts.snapshot }
+  /// How many files were read in parts, how many were read again in one piece, and how
+  /// many of those after some of their parts were passed on (for tests and benchmarks).
+  public static var partStatistics: (split: Int, readAgain: Int, discarded: Int) { partCounts.snapshot }
   static let partCounts = PartCounts()
 
   /// The outcome of reading `path` in `parts` parts into `sink`, or nil (having read
@@ -42,7 +42,7 @@ extension XMLFormat {
     let starts = [0] + cuts
     let ends = cuts + [size]
     let endTag = Array("</\(root.name)>".utf8)
-    let sinks = starts.map { _ in sink.makePart() }
+    let sinks = starts.map { _ in sink.makePart(of: starts.count) }
     // The digest is taken on another thread while the parts are read; a read in one
     // piece takes its own, and stops this one.
     let digesting = BackgroundValue { isCancelled in try? self.digest(of: FileBlocks(path: path), unless: isCancelled) }
