@@ -144,6 +144,37 @@ import Testing
     #expect(result.batch.responses.string(of: Int32(index - 1)) == "resp\n\(index - 1)")
   }
 
+  /// Old Mac exports end lines with a lone CR: each ends a record and counts as a line,
+  /// in a file of them and in a file that mixes them with LF and CRLF, quoted or not,
+  /// and across the 4 MiB block boundary.
+  @Test func readsLoneCarriageReturnsAsLineEnds() {
+    let row = { (index: Int) in "a,r\(index),2023,75056,social.beneficiaries,\(index % 100),person" }
+    let mac = "partner_id,response_id,period,territory,indicator,value,unit\r" + row(1) + "\r" + row(2) + "\r"
+    let macResult = readFile(folder.write("mac.csv", mac))
+    #expect(macResult.outcome.problem == nil)
+    #expect(macResult.batch.records.map(\.line) == [2, 3])
+    #expect(macResult.outcome.warnings.isEmpty, "\(macResult.outcome.warnings)")
+    // Mixed: a lone CR after an unquoted field and after a quoted one, a quoted lone CR.
+    let mixed =
+      canonicalHeader + row(1) + "\r" + "a,\"r2\",2023,75056,social.beneficiaries,2,\r" + "a,\"r\r3\",2023,75056,"
+      + "social.beneficiaries,3,\r\n" + row(4) + "\n"
+    let mixedResult = readFile(folder.write("mixed.csv", mixed))
+    #expect(mixedResult.batch.rejects.isEmpty, "\(mixedResult.batch.rejects)")
+    #expect(mixedResult.batch.records.map(\.line) == [2, 3, 4, 6])
+    #expect(mixedResult.batch.responses.string(of: 2) == "r\r3")
+    // Lone CRs across the block boundary, wherever it falls.
+    var text = "partner_id,response_id,period,territory,indicator,value,unit\r"
+    var index = 0
+    while text.utf8.count < 9 << 20 {
+      text += row(index) + "\r"
+      index += 1
+    }
+    let big = readFile(folder.write("mac-big.csv", text))
+    #expect(big.batch.rejects.isEmpty)
+    #expect(big.batch.records.count == index)
+    #expect(big.batch.records.last?.line == Int32(index + 1))
+  }
+
   @Test func hashesTheWholeFile() throws {
     let text = canonicalHeader + "a,r1,2023,75056,social.beneficiaries,5,\n"
     let path = folder.write("hash.csv", text)

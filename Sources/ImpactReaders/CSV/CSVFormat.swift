@@ -195,15 +195,22 @@ public struct CSVFormat: InputFormat {
     file.rewind()
     var line = 1
     var position = 0
+    var afterCR = false
     let block = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 16)
     defer { block.deallocate() }
     while position < offset {
       let got = try file.read(into: block, count: min(1 << 16, offset - position))
       if got == 0 { break }
-      line += UnsafeRawBufferPointer(start: block, count: got).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+      // LF ends a line, and so does a lone CR (old Mac exports).
+      for byte in UnsafeRawBufferPointer(start: block, count: got) {
+        if afterCR && byte != 0x0A { line += 1 }
+        if byte == 0x0A { line += 1 }
+        afterCR = byte == 0x0D
+      }
       position += got
     }
-    return line
+    // The byte at `offset` is not a line feed: a CR just before it ended a line.
+    return afterCR ? line + 1 : line
   }
 
   /// The delimiter that occurs most often outside quotes on the header line.
@@ -211,10 +218,11 @@ public struct CSVFormat: InputFormat {
     var counts: [UInt8: Int] = [0x2C: 0, 0x3B: 0, 0x09: 0]
     var quoted = false
     var line = 1
-    for byte in head {
+    for (index, byte) in head.enumerated() {
       if byte == UInt8(ascii: "\"") { quoted.toggle() }
       if quoted { continue }
-      if byte == 0x0A {
+      // LF, or a lone CR (old Mac exports), ends a line.
+      if byte == 0x0A || (byte == 0x0D && index + 1 < head.count && head[index + 1] != 0x0A) {
         line += 1
         if line > headerRow { break }
         continue

@@ -29,8 +29,8 @@ struct CSVRecord {
 
 /// Splits RFC 4180 records out of a file read in large blocks.
 ///
-/// Quoted delimiters, doubled quotes and line breaks inside quotes are handled; LF and
-/// CRLF both end a record. A record may straddle blocks: its start is carried over to
+/// Quoted delimiters, doubled quotes and line breaks inside quotes are handled; LF, CRLF
+/// and a lone CR (old Mac exports) each end a record and count as one line. A record may straddle blocks: its start is carried over to
 /// the next block. Memory is bounded by the block size and the longest record
 /// (`maxRecordBytes`).
 struct CSVTokenizer {
@@ -124,7 +124,12 @@ struct CSVTokenizer {
               while scan < end {
                 let byte = bytes.load(fromByteOffset: scan, as: UInt8.self)
                 if byte == quote { break }
-                if byte == newline { linesInside += 1 }
+                if byte == newline
+                  || (byte == carriageReturn
+                    && (scan + 1 < end ? bytes.load(fromByteOffset: scan + 1, as: UInt8.self) != newline : eof))
+                {
+                  linesInside += 1
+                }
                 scan += 1
               }
               if scan >= end {
@@ -145,13 +150,7 @@ struct CSVTokenizer {
             // After the closing quote: a delimiter, a line end, or stray text.
             while pos < end {
               let byte = bytes.load(fromByteOffset: pos, as: UInt8.self)
-              if byte == delimiter || byte == newline { break }
-              if byte == carriageReturn
-                && (pos + 1 >= end || bytes.load(fromByteOffset: pos + 1, as: UInt8.self) == newline)
-              {
-                pos += 1
-                continue
-              }
+              if byte == delimiter || byte == newline || byte == carriageReturn { break }
               stray = true
               pos += 1
             }
@@ -159,16 +158,10 @@ struct CSVTokenizer {
             var scan = pos
             while scan < end {
               let byte = bytes.load(fromByteOffset: scan, as: UInt8.self)
-              if byte == delimiter || byte == newline { break }
+              if byte == delimiter || (byte <= carriageReturn && (byte == newline || byte == carriageReturn)) { break }
               scan += 1
             }
-            var fieldEnd = scan
-            let endsLine = scan < end ? bytes.load(fromByteOffset: scan, as: UInt8.self) == newline : eof
-            if endsLine && fieldEnd > pos && bytes.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == carriageReturn
-            {
-              fieldEnd -= 1
-            }
-            fields[count] = CSVField(start: pos, end: fieldEnd, hasEscapedQuotes: false)
+            fields[count] = CSVField(start: pos, end: scan, hasEscapedQuotes: false)
             count += 1
             pos = scan
           }
@@ -179,6 +172,16 @@ struct CSVTokenizer {
           let byte = bytes.load(fromByteOffset: pos, as: UInt8.self)
           pos += 1
           if byte == newline {
+            linesInside += 1
+            break fieldLoop
+          }
+          if byte == carriageReturn {
+            // CRLF, or a lone CR; at the block's end, the next block tells which.
+            if pos < end {
+              if bytes.load(fromByteOffset: pos, as: UInt8.self) == newline { pos += 1 }
+            } else if !eof {
+              break records
+            }
             linesInside += 1
             break fieldLoop
           }
