@@ -124,6 +124,34 @@ import Testing
     #expect(result.reasons == [.malformedFile, .malformedFile])
   }
 
+  /// French Windows-1252 text can hold a well-formed UTF-8 sequence by chance: « é »
+  /// with a no-break space is E9 A0 BB. The file is still Windows-1252.
+  @Test func readsWindows1252WhoseBytesFormAUTF8SequenceByChance() {
+    let text =
+      "partner_id;response_id;period;territory;indicator;value;unit;commentaire\r\n"
+      + "crea-sol;r1;2024-Q1;13055;social.beneficiaries;12;person;Prêt accordé\r\n"
+      + "crea-sol;r2;2024-Q1;13055;social.beneficiaries;5;person;« Très apprécié\u{00A0}»\r\n"
+    // Every character here is in Latin-1, where Windows-1252 agrees with Unicode.
+    let bytes = text.unicodeScalars.map { UInt8($0.value) }
+    let result = readFile(folder.write("chance.csv", bytes: bytes))
+    #expect(result.outcome.problem == nil, "\(String(describing: result.outcome.problem))")
+    #expect(result.outcome.detected["encoding"] == "windows-1252")
+    #expect(result.batch.records.count == 2)
+  }
+
+  /// A UTF-8 file with one Windows-1252 row is refused, naming the byte that breaks
+  /// UTF-8 (not the one after it) and its line.
+  @Test func refusesUTF8MixedWithWindows1252NamingTheByte() {
+    var text = canonicalHeader
+    for index in 0..<5 { text += "assoc-é,r\(index),2023,75056,social.beneficiaries,1,\n" }
+    var bytes = Array(text.utf8)
+    bytes += Array("assoc-a,caf".utf8) + [0xEA] + Array("t,2023,75056,social.beneficiaries,1,\n".utf8)
+    let result = readFile(folder.write("mixed-encodings.csv", bytes: bytes))
+    #expect(result.outcome.problem?.message.contains("(0xEA)") == true, "\(String(describing: result.outcome.problem))")
+    #expect(result.outcome.problem?.line == 7)
+    #expect(result.reasons == Array(repeating: .malformedFile, count: 6))
+  }
+
   @Test func refusesBinaryFiles() {
     let result = readFile(folder.write("binary.csv", bytes: Array(canonicalHeader.utf8) + [0, 1, 2, 3]))
     #expect(result.outcome.problem?.message.contains("NUL") == true)

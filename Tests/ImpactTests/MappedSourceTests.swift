@@ -32,6 +32,34 @@ import Testing
     return values
   }
 
+  /// A source that says Windows-1252 reads the file so, even when its bytes would pass
+  /// for UTF-8 with stray bytes: only a byte that code page leaves undefined is wrong.
+  @Test func aSourceSayingWindows1252IsBelievedOverTheScan() throws {
+    // « é » (E9 A0 BB) and "Ã©" (C3 A9): well-formed UTF-8 sequences; 0xB0 (°): not.
+    var bytes = Array("Code;Montant;Note\r\n".utf8)
+    bytes += Array("A1;12;".utf8) + [0xAB, 0xE9, 0xA0, 0xBB, 0xC3, 0xA9] + Array("\r\n".utf8)
+    bytes += Array("A2;5;".utf8) + [0xC3, 0xA9, 0xB0] + Array("\r\n".utf8)
+    folder.write("notes/n.csv", bytes: bytes)
+    let definition = try pipeline(
+      """
+        - name: notes
+          files: ["notes/*.csv"]
+          format: csv
+          csv: {encoding: windows-1252, delimiter: ";"}
+          partner: {value: crea-sol}
+          response: {column: Code}
+          period: {value: "2024"}
+          territory: {value: "13055"}
+          indicators:
+            - {column: Montant, indicator: social.microcredit_amount}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    #expect(result.inputs.first?.problem == nil, "\(String(describing: result.inputs.first?.problem))")
+    #expect(events.isEmpty, "\(events.map(\.message))")
+    #expect(result.counts.accepted == 2)
+  }
+
   @Test func mapsAFrenchExcelExportWideToLong() throws {
     var bytes = Array("Export ateliers - g".utf8) + [0xE9, 0x6E, 0xE9, 0x72, 0xE9] + Array(" le 03/04/2024\r\n".utf8)
     bytes += Array("N".utf8) + [0xB0] + Array(" atelier;Date;Code postal;Nb participants;Dur".utf8) + [0xE9]

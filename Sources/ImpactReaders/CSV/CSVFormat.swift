@@ -92,6 +92,7 @@ public struct CSVFormat: InputFormat {
       outcome.byteCount = scan.byteCount
       let delimiter = options.delimiter ?? detectDelimiter(scan.head, headerRow: options.headerRow)
       var windows1252 = !scan.isUTF8
+      var undecodable = scan.undecodable
       switch options.encoding {
       case .auto: outcome.detected["encoding"] = scan.encodingName
       case .utf8:
@@ -103,6 +104,9 @@ public struct CSVFormat: InputFormat {
       case .windows1252:
         windows1252 = true
         outcome.detected["encoding"] = "windows-1252 (set by the source)"
+        // Read as UTF-8, the scan judged the file as UTF-8: as Windows-1252, only a byte
+        // that code page leaves undefined is wrong.
+        if scan.isUTF8 { undecodable = try windows1252Problem(in: file) }
       }
       outcome.detected["delimiter"] = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
       if outcome.byteCount == scan.bom || scan.head.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) {
@@ -112,7 +116,7 @@ public struct CSVFormat: InputFormat {
       file.rewind()
       // A file with undecodable bytes is still read through, so that each of its rows is
       // counted and rejected with the file rather than lost.
-      outcome.problem = outcome.problem ?? scan.undecodable
+      outcome.problem = outcome.problem ?? undecodable
       try parse(CSVTokenizer(delimiter: delimiter, skipPrefix: scan.bom), file, windows1252, delimiter, &outcome)
     } catch {
       outcome.problem = error
@@ -139,7 +143,6 @@ public struct CSVFormat: InputFormat {
     let hash = SHA256()
     var validator = UTF8Validator()
     var total = 0
-    var firstUndefined: (offset: Int, byte: UInt8)?
     let size = CSVTokenizer.blockSize
     let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
     defer { block.deallocate() }
@@ -159,20 +162,14 @@ public struct CSVFormat: InputFormat {
           message: "a NUL byte at offset \(offset): this is not a text file (a spreadsheet? save it as CSV)")
       }
       validator.feed(bytes)
-      if validator.multibyteSequences == 0 && !validator.isValid && firstUndefined == nil {
-        // Only files that are not UTF-8 pay for this look.
-        if let index = bytes.firstIndex(where: { !Windows1252.isDefined($0) }) {
-          firstUndefined = (total + index, bytes[index])
-        }
-      }
       total += got
     }
     result.sha256 = hash.hexDigest()
     result.byteCount = total
     validator.finish()
     if result.head.starts(with: [0xEF, 0xBB, 0xBF]) { result.bom = 3 }
-    result.isUTF8 = validator.isValid || validator.multibyteSequences > 0
-    if !validator.isValid && validator.multibyteSequences > 0, let stray = validator.firstStray {
+    result.isUTF8 = validator.looksLikeUTF8
+    if !validator.isValid && result.isUTF8, let stray = validator.firstStray {
       // UTF-8 with stray bytes: read as UTF-8 to count the rows, refuse the file.
       let byte = String(validator.firstStrayByte, radix: 16, uppercase: true)
       result.undecodable = FileProblem(
@@ -181,13 +178,31 @@ public struct CSVFormat: InputFormat {
         line: try lineNumber(ofOffset: stray, in: file))
       return result
     }
-    if !result.isUTF8, let undefined = firstUndefined {
-      let hex = String(undefined.byte, radix: 16, uppercase: true)
-      result.undecodable = FileProblem(
-        message: "byte 0x\(hex) is neither UTF-8 nor Windows-1252: re-export the file as UTF-8",
-        line: try lineNumber(ofOffset: undefined.offset, in: file))
-    }
+    if !result.isUTF8 { result.undecodable = try windows1252Problem(in: file) }
     return result
+  }
+
+  /// The first byte Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D), as a
+  /// problem with its line; nil when there is none. Another pass over the file, which only
+  /// files read as Windows-1252 pay for.
+  func windows1252Problem(in file: FileBlocks) throws(FileProblem) -> FileProblem? {
+    file.rewind()
+    let size = 1 << 20
+    let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { block.deallocate() }
+    var total = 0
+    while true {
+      let got = try file.read(into: block, count: size)
+      if got == 0 { return nil }
+      let bytes = UnsafeRawBufferPointer(start: block, count: got)
+      if let index = bytes.firstIndex(where: { !Windows1252.isDefined($0) }) {
+        let hex = String(bytes[index], radix: 16, uppercase: true)
+        return FileProblem(
+          message: "byte 0x\(hex) is neither UTF-8 nor Windows-1252: re-export the file as UTF-8",
+          line: try lineNumber(ofOffset: total + index, in: file))
+      }
+      total += got
+    }
   }
 
   /// The 1-based line holding byte `offset`.

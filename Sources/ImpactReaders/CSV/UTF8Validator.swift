@@ -1,10 +1,11 @@
 /// Checks a byte stream for UTF-8, block by block, counting well-formed multi-byte
 /// sequences and stray bytes, so that the encoding is decided over the whole file.
 ///
-/// No stray byte: UTF-8. Stray bytes and no multi-byte sequence: a single-byte encoding
-/// (Windows-1252). Both: a UTF-8 file with stray bytes, which no encoding reads right;
-/// decoding it as Windows-1252 would garble every accented character. Sequences may
-/// straddle blocks.
+/// No stray byte: UTF-8. More well-formed multi-byte sequences than stray bytes: a UTF-8
+/// file with stray bytes, which no encoding reads right (decoding it as Windows-1252 would
+/// garble every accented character). Otherwise a single-byte encoding (Windows-1252), in
+/// which an accented letter followed by symbols can make a well-formed sequence by chance
+/// (`é` + no-break space + `»` is E9 A0 BB). Sequences may straddle blocks.
 struct UTF8Validator {
   private(set) var multibyteSequences = 0
   private(set) var strayBytes = 0
@@ -19,6 +20,14 @@ struct UTF8Validator {
   private var high: UInt8 = 0xBF
 
   var isValid: Bool { strayBytes == 0 }
+
+  /// Whether the stream reads as UTF-8, with stray bytes or not (see above).
+  var looksLikeUTF8: Bool { strayBytes == 0 || multibyteSequences > strayBytes }
+
+  /// Where the sequence being read started, and its first byte: a broken sequence is
+  /// reported at its start.
+  private var sequenceStart = 0
+  private var sequenceByte: UInt8 = 0
 
   mutating func feed(_ bytes: UnsafeRawBufferPointer) {
     guard let base = bytes.baseAddress else { return }
@@ -43,13 +52,15 @@ struct UTF8Validator {
           continue
         }
         // A broken sequence: count it and read this byte afresh.
-        stray(at: i, byte: byte)
+        strayAt(absolute: sequenceStart, byte: sequenceByte)
         pending = 0
         low = 0x80
         high = 0xBF
         continue
       }
       i += 1
+      sequenceStart = offset + i - 1
+      sequenceByte = byte
       switch byte {
       case 0x00...0x7F: continue
       case 0xC2...0xDF: pending = 1
@@ -74,9 +85,11 @@ struct UTF8Validator {
     offset += count
   }
 
-  private mutating func stray(at index: Int, byte: UInt8) {
+  private mutating func stray(at index: Int, byte: UInt8) { strayAt(absolute: offset + index, byte: byte) }
+
+  private mutating func strayAt(absolute position: Int, byte: UInt8) {
     if firstStray == nil {
-      firstStray = offset + index
+      firstStray = position
       firstStrayByte = byte
     }
     strayBytes += 1
@@ -85,8 +98,7 @@ struct UTF8Validator {
   /// Ends the stream; an unfinished sequence counts as a stray byte.
   mutating func finish() {
     if pending > 0 {
-      if firstStray == nil { firstStray = offset }
-      strayBytes += 1
+      strayAt(absolute: sequenceStart, byte: sequenceByte)
       pending = 0
     }
   }
