@@ -55,7 +55,9 @@ public enum PartnerValues {
       outOf = scale
     }
     if let thousands = style.thousands {
-      text.removeAll { $0 == thousands }
+      // Read as a space, so that groups of three are checked: `0.5` with `.` for
+      // thousands is not 05.
+      for index in text.indices where text[index] == thousands { text[index] = 0x20 }
     }
     if let decimal = style.decimal {
       let other = decimal == UInt8(ascii: ",") ? UInt8(ascii: ".") : UInt8(ascii: ",")

@@ -11,8 +11,10 @@ extension Quantity {
   /// Reads a decimal number from UTF-8 bytes.
   ///
   /// Accepted: an optional sign, digits, one decimal separator (`.` or `,`), and spaces,
-  /// U+00A0 or U+202F between digits as thousands separators; surrounding blanks are
-  /// ignored. Rejected: exponents, `nan`/`inf`, hexadecimal, several separators.
+  /// U+00A0 or U+202F between digits as thousands separators (groups of three after the
+  /// first: `1 234 567,50`); surrounding blanks are ignored. Rejected: exponents,
+  /// `nan`/`inf`, hexadecimal, several separators, a space that does not group thousands
+  /// (`1 2` is two numbers, not twelve).
   public static func parse(_ bytes: UnsafeRawBufferPointer) -> QuantityParseResult {
     var i = 0
     var end = bytes.count
@@ -32,12 +34,17 @@ extension Quantity {
     var sawDigit = false
     var sawSeparator = false
     var lastWasDigit = false
+    /// Digits since the start or the last thousands separator, and whether there was one.
+    var groupDigits = 0
+    var grouped = false
+    let badGrouping = QuantityParseResult.invalid("a space that does not separate thousands (write 1 234 567)")
     while i < end {
       let byte = bytes[i]
       if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
         let digit = Int64(byte - UInt8(ascii: "0"))
         sawDigit = true
         lastWasDigit = true
+        groupDigits += 1
         if sawSeparator {
           if fractionDigits < 6 {
             fraction = fraction * 10 + digit
@@ -54,15 +61,19 @@ extension Quantity {
         i += 1
       } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: ",") {
         if sawSeparator { return .invalid("more than one decimal separator") }
+        if grouped && groupDigits != 3 { return badGrouping }
         sawSeparator = true
         lastWasDigit = false
         i += 1
       } else if let width = blankWidth(bytes, at: i), lastWasDigit, !sawSeparator {
-        // A thousands separator must sit between digits.
+        // A thousands separator sits between digits, after one to three of them, then
+        // after groups of three; a tab separates nothing.
         let next = i + width
-        guard next < end, bytes[next] >= UInt8(ascii: "0"), bytes[next] <= UInt8(ascii: "9") else {
-          return .invalid("a space that does not separate thousands")
-        }
+        guard next < end, bytes[next] >= UInt8(ascii: "0"), bytes[next] <= UInt8(ascii: "9"), bytes[i] != 0x09,
+          grouped ? groupDigits == 3 : groupDigits <= 3
+        else { return badGrouping }
+        grouped = true
+        groupDigits = 0
         lastWasDigit = false
         i = next
       } else {
@@ -70,6 +81,7 @@ extension Quantity {
       }
     }
     if !sawDigit { return .invalid("no digits") }
+    if grouped && !sawSeparator && groupDigits != 3 { return badGrouping }
     for _ in fractionDigits..<6 { fraction *= 10 }
     var micros = whole * scale + fraction
     if let firstDropped = roundingTail.first {

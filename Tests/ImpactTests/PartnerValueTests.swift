@@ -18,6 +18,10 @@ import Testing
     #expect(number("1,234.5", decimal: ".", thousands: ",") == Quantity(micros: 1_234_500_000))
     #expect(number("1.234,5") == nil)  // without the source saying so, two separators are ambiguous
     #expect(number("12.5", decimal: ",") == nil)
+    // Two numbers in one cell are not one number: separators group thousands.
+    #expect(number("0 5") == nil)
+    #expect(number("1.2345,5", decimal: ",", thousands: ".") == nil)
+    #expect(number("1 234 567 €") == Quantity(units: 1_234_567))
     #expect(number("n/a") == nil)
     #expect(number("") == nil)
   }

@@ -6,7 +6,8 @@ import Testing
     ("12", 12_000_000), ("12,5", 12_500_000), ("12.5", 12_500_000), ("1 234,50", 1_234_500_000),
     ("1\u{00A0}234,50", 1_234_500_000), ("1\u{202F}234.5", 1_234_500_000), ("  7  ", 7_000_000),
     ("-3", -3_000_000), ("+4", 4_000_000), ("0.1234565", 123_456), ("0.1234575", 123_458),
-    ("0.12345651", 123_457), (",5", 500_000), ("5.", 5_000_000),
+    ("0.12345651", 123_457), (",5", 500_000), ("5.", 5_000_000), ("12 345 678", 12_345_678_000_000),
+    ("-1 000,5", -1_000_500_000), ("999 999", 999_999_000_000),
   ])
   func parsesNumbersAsPartnersWriteThem(text: String, micros: Int64) {
     #expect(Quantity.parse(text) == .value(Quantity(micros: micros)))
@@ -14,6 +15,8 @@ import Testing
 
   @Test(arguments: [
     "nan", "inf", "1e5", "0x1p4", "1.234,5", "12 %", "abc", "", "  ", "1 ", "- 3", "1  234", "€12", "1,2,3",
+    // Spaces that do not group thousands: two numbers in one cell, not one.
+    "1 2", "12 3", "0 5", "1 2345", "12 345 6", "1234 567", "1 23,5", "1\t234",
   ])
   func refusesWhatIsNotADecimalNumber(text: String) {
     if case .value(let value) = Quantity.parse(text) {
