@@ -63,12 +63,18 @@ public struct InputDiscovery {
     if includeSourceFiles {
       for source in sources {
         for pattern in source.files {
-          let matches = Self.glob(pattern)
+          // Uploads keep their name in a folder of their own beside the files sent otherwise.
+          let folder = (pattern as NSString).deletingLastPathComponent
+          let uploads = (folder as NSString).appendingPathComponent(UploadFolder.globPattern)
+          let matches =
+            Self.glob(pattern) + Self.glob((uploads as NSString).appendingPathComponent(pattern.lastPathComponent))
           if matches.isEmpty { emptyPatterns.append(pattern) }
           found += matches
         }
       }
     }
+    // The same file named twice is read once; two names of one file (a symbolic link) are
+    // two inputs, which the digest then tells apart as copies.
     var seen: Set<String> = []
     inputs = found.filter { seen.insert(Self.absolute($0)).inserted }
       .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
@@ -76,15 +82,38 @@ public struct InputDiscovery {
     skipped.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }
 
-  /// The first source whose glob matches `path`.
+  /// The first source whose glob matches `path`, or matches it without the upload folder
+  /// it is in (see `UploadFolder`).
   static func source(of path: String, in sources: [SourceDefinition]) -> SourceDefinition? {
     let full = absolute(path)
-    return sources.first { source in source.files.contains { fnmatch(absolute($0), full, FNM_PATHNAME) == 0 } }
+    var candidates = [full]
+    let parent = (full as NSString).deletingLastPathComponent
+    if UploadFolder.isUploadFolder(parent.lastPathComponent) {
+      candidates.append(
+        ((parent as NSString).deletingLastPathComponent as NSString).appendingPathComponent(full.lastPathComponent))
+    }
+    return sources.first { source in
+      source.files.contains { pattern in
+        let absolutePattern = absolute(pattern)
+        return candidates.contains { fnmatch(absolutePattern, $0, FNM_PATHNAME) == 0 }
+      }
+    }
   }
 
+  /// `path` made absolute, `.` and `..` resolved by name: symbolic links are not followed,
+  /// so a link and the file it names stay two paths.
   static func absolute(_ path: String) -> String {
     let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    return (full as NSString).standardizingPath
+    var parts: [Substring] = []
+    for part in full.split(separator: "/", omittingEmptySubsequences: true) {
+      if part == "." { continue }
+      if part == ".." {
+        _ = parts.popLast()
+        continue
+      }
+      parts.append(part)
+    }
+    return "/" + parts.joined(separator: "/")
   }
 
   /// The files a glob matches, sorted.
@@ -105,9 +134,40 @@ public struct InputDiscovery {
   }
 }
 
+/// The folder an upload is kept in, in its partner's folder of the inbox: the upload's
+/// arrival time (UTC, to the millisecond) and a sequence number, `20261129T154057.744Z-000`.
+/// The file keeps the name it was sent with, so that the sources' globs and file-name
+/// patterns see it, and uploads sort in arrival order.
+public enum UploadFolder {
+  /// The folder name for an upload that arrived at `date`, with `sequence` (0–999) telling
+  /// apart uploads of the same millisecond.
+  public static func name(arrivedAt date: Date, sequence: Int) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+    let number = String(sequence)
+    return formatter.string(from: date) + "-" + String(repeating: "0", count: max(0, 3 - number.count)) + number
+  }
+
+  /// A glob that matches upload folder names.
+  static let globPattern =
+    "[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9].[0-9][0-9][0-9]Z-[0-9][0-9][0-9]"
+
+  /// Whether `name` is an upload folder's name.
+  public static func isUploadFolder(_ name: String) -> Bool {
+    fnmatch(globPattern, name, 0) == 0
+  }
+}
+
 /// A mistake in how the command was called: exit code 2.
 public struct UsageError: Error, CustomStringConvertible {
   public let message: String
   public init(message: String) { self.message = message }
   public var description: String { message }
+}
+
+extension String {
+  /// The last component of a path.
+  fileprivate var lastPathComponent: String { (self as NSString).lastPathComponent }
 }

@@ -123,27 +123,26 @@ public struct SubmissionInbox: Sendable {
     return bytes.contains(0) ? "a CSV file is text: this one holds binary data (a spreadsheet? save it as CSV)" : nil
   }
 
-  /// Renames the finished upload to `partner/<UTC time>-<name>`, never over another file.
+  /// Moves the finished upload to `partner/<upload folder>/<name>` (see `UploadFolder`),
+  /// never over another file.
   private func place(_ partial: String, partner: String, name: String) throws -> String {
     let partnerFolder = folder + "/" + partner
     try FileManager.default.createDirectory(atPath: partnerFolder, withIntermediateDirectories: true)
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
-    let stamp = formatter.string(from: Date())
-    // Names sort in arrival order, so that a run reads a later upload after an earlier one
-    // and the later one wins: the time to the millisecond, then a sequence number.
-    for attempt in 0..<1000 {
-      let sequence = String(attempt)
-      let candidate =
-        partnerFolder + "/" + stamp + "-" + String(repeating: "0", count: 3 - sequence.count) + sequence + "-" + name
-      // link(2) fails when the name exists: no upload replaces another.
+    let arrived = Date()
+    for sequence in 0..<1000 {
+      let upload = partnerFolder + "/" + UploadFolder.name(arrivedAt: arrived, sequence: sequence)
+      // mkdir(2) fails when the folder exists: no upload replaces another.
+      guard mkdir(upload, 0o755) == 0 else {
+        if errno == EEXIST { continue }
+        break
+      }
+      let candidate = upload + "/" + name
       if link(partial, candidate) == 0 {
         unlink(partial)
         return candidate
       }
-      if errno != EEXIST { break }
+      rmdir(upload)
+      break
     }
     unlink(partial)
     throw HTTPError(.internalServerError, message: "cannot store the file in the inbox")
@@ -174,7 +173,7 @@ public struct SubmissionInbox: Sendable {
       if id != partner { otherPartners.insert(id) }
     }
     var members: [(String, JSONValue)] = [
-      ("stored_as", .string((path as NSString).lastPathComponent)), ("partner", .string(partner)),
+      ("stored_as", .string(String(path.dropFirst(folder.count + partner.count + 2)))), ("partner", .string(partner)),
       ("bytes", .integer(bytes)), ("format", .string(input?.format ?? "")),
       ("source", input?.source.map { .string($0) } ?? .null),
       ("read", .integer(result.counts.read)), ("accepted", .integer(result.counts.accepted)),

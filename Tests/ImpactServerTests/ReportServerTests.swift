@@ -250,7 +250,7 @@ func gunzip(_ data: [UInt8]) throws -> String {
         #expect(rejects?.first?["line"] as? Int == 3)
         #expect((rejects?.first?["hint_fr"] as? String)?.isEmpty == false)
         let stored = try #require(json?["stored_as"] as? String)
-        #expect(stored.hasSuffix("-000-octrois_mars.csv"))
+        #expect(stored.hasSuffix("-000/octrois_mars.csv"))
         #expect(FileManager.default.fileExists(atPath: fixture.inbox + "/crea-sol/" + stored))
       }
       // The same name twice: never overwritten.
@@ -283,6 +283,52 @@ func gunzip(_ data: [UInt8]) throws -> String {
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.inbox + "/crea-sol").count == 2)
     #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.inbox + "/.incoming").isEmpty)
+  }
+
+  /// An upload keeps its name, in a folder of its own: the source whose glob and file-name
+  /// pattern fit the name reads it at once and in the next run.
+  @Test func anUploadedExportIsReadWithItsSource() async throws {
+    let pipelinePath = fixture.folder + "/mapped.yml"
+    try """
+    catalog: \(repositoryRoot)/pipelines/catalog.yml
+    output: out
+    sources:
+      - name: octrois
+        files: ["inbox/crea-sol/octrois-*.csv"]
+        format: csv
+        csv: {delimiter: ";"}
+        partner: {file: "^octrois-([a-z-]+)-[0-9]{4}\\\\.csv$"}
+        response: {column: Code}
+        period: {value: "2024"}
+        territory: {value: "13055"}
+        indicators:
+          - {column: Montant, indicator: social.microcredit_amount}
+
+    """.write(toFile: pipelinePath, atomically: true, encoding: .utf8)
+    let runner = PipelineRunner(pipeline: try PipelineDefinition.load(path: pipelinePath).get())
+    let server = ReportServer(
+      archive: try RunArchive(outputDirectory: fixture.output),
+      tokens: try AccessTokens(path: fixture.folder + "/tokens"),
+      inbox: try SubmissionInbox(folder: fixture.inbox, maxBytes: 1 << 20, runner: runner))
+    let partner: HTTPFields = [.authorization: "Bearer \(ServerFixture.partner)"]
+    try await Application(router: server.router()).test(.router) { client in
+      for _ in 0..<2 {
+        try await client.execute(
+          uri: "/submissions?filename=octrois-crea-sol-2024.csv", method: .post, headers: partner,
+          body: ByteBuffer(string: "Code;Montant\nA1;1 200\nA2;300\n")
+        ) { response in
+          #expect(response.status == .created)
+          let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+          #expect(json?["source"] as? String == "octrois", "\(json ?? [:])")
+          #expect(json?["accepted"] as? Int == 2)
+        }
+      }
+    }
+    let discovery = try InputDiscovery(paths: [], sources: runner.pipeline.sources, includeSourceFiles: true)
+    #expect(discovery.inputs.count == 2)
+    #expect(
+      discovery.inputs.allSatisfy { $0.source?.name == "octrois" && $0.path.hasSuffix("/octrois-crea-sol-2024.csv") })
+    #expect(discovery.files == discovery.files.sorted())
   }
 
   @Test func refusesUploadsAboveTheLimitAndKeepsNothingOfThem() async throws {

@@ -38,6 +38,18 @@ import Testing
     #expect(discovery.files == [inbox.path + "/a.csv"])
   }
 
+  /// A symbolic link beside the file it names is an input of its own (the digest then
+  /// names it a copy): the file is never dropped for its link, whatever order the folder
+  /// lists them in.
+  @Test func aLinkDoesNotHideTheFileItNames() throws {
+    let inbox = TemporaryDirectory()
+    let real = inbox.write("a.csv", canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,1,\n")
+    inbox.write("b.csv", canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,2,\n")
+    try FileManager.default.createSymbolicLink(atPath: inbox.path + "/c_link.csv", withDestinationPath: real)
+    let discovery = try InputDiscovery(paths: [inbox.path])
+    #expect(discovery.files == ["a.csv", "b.csv", "c_link.csv"].map { inbox.path + "/" + $0 })
+  }
+
   @Test func summaryAccountsForEveryInput() throws {
     let output = TemporaryDirectory()
     let runner = PipelineRunner(pipeline: try loadPipeline())
