@@ -6,8 +6,9 @@
 struct CSVRowStream {
   struct Options {
     var excelFrench = false
-    /// Keep a data row only when this column equals this value (the header is kept).
-    var keepColumn: (index: Int, value: [UInt8])?
+    /// Keep a data row only when this column equals this value, or is empty with
+    /// `orEmpty` (the header is kept).
+    var keepColumn: (index: Int, value: [UInt8], orEmpty: Bool)?
   }
 
   let options: Options
@@ -81,7 +82,8 @@ struct CSVRowStream {
       isHeader = false
     }
     if !isHeader, let keep = options.keepColumn {
-      guard keep.index < fields.count, fields[keep.index] == keep.value else { return }
+      guard keep.index < fields.count, fields[keep.index] == keep.value || (keep.orEmpty && fields[keep.index].isEmpty)
+      else { return }
     }
     let delimiter = options.excelFrench ? UInt8(ascii: ";") : UInt8(ascii: ",")
     for (index, value) in fields.enumerated() {

@@ -123,7 +123,15 @@ public struct ReportServer: Sendable {
       body: .init(byteBuffer: ByteBuffer(string: html)))
   }
 
-  /// What a scope may download: a partner sees the aggregates and its own rows.
+  /// The files a partner's token sees filtered on their `partner_id` column, and whether
+  /// rows without a partner are kept.
+  private static let partnerFiltered: [String: (columns: [String], orEmpty: Bool)] = [
+    "records.csv": (RecordsCSVReport.columns, false), "rejects.csv": (RejectsCSVWriter.columns, false),
+    "aggregates.csv": (AggregatesCSVReport.columns, true),
+  ]
+
+  /// What a scope may download: a partner sees the aggregates (the rows of other partners
+  /// left out) and its own rows.
   private func allowed(_ name: String, _ scope: AccessScope) -> Bool {
     switch scope {
     case .all: true
@@ -149,8 +157,11 @@ public struct ReportServer: Sendable {
         options.excelFrench = true
         variant += "excel-fr"
       }
-      if case .partner(let partner) = context.scope, let column = ["rejects.csv": 2, "records.csv": 0][name] {
-        options.keepColumn = (column, Array(partner.utf8))
+      // A partner sees its own rows, and of the aggregates those of no partner or its own.
+      if case .partner(let partner) = context.scope, let (columns, orEmpty) = Self.partnerFiltered[name],
+        let column = columns.firstIndex(of: "partner_id")
+      {
+        options.keepColumn = (column, Array(partner.utf8), orEmpty)
         variant += "p-" + partner
       }
       if options.excelFrench || options.keepColumn != nil { transform = options }

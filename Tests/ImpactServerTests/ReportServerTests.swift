@@ -216,9 +216,18 @@ func gunzip(_ data: [UInt8]) throws -> String {
       try await client.execute(uri: "/runs/\(run)/summary.json", method: .get, headers: partner) {
         #expect($0.status == .forbidden)
       }
+      // The aggregates over every partner, but of the per-partner rows only its own.
+      let everyone = try await client.execute(uri: "/runs/\(run)/aggregates.csv", method: .get, headers: admin)
+      #expect(text(everyone).contains("emmaus-connect"))
       try await client.execute(uri: "/runs/\(run)/aggregates.csv", method: .get, headers: partner) {
         #expect($0.status == .ok)
-        #expect(text($0).contains("emmaus-connect"))  // the aggregates of every partner
+        let rows = text($0).split(separator: "\n").dropFirst().map {
+          $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        #expect(!text($0).contains("emmaus-connect"))
+        #expect(rows.contains { $0[0] == "indicator+partner_id" && $0[7] == "crea-sol" })
+        #expect(rows.contains { $0[0] == "indicator+region" })
+        #expect(rows.allSatisfy { $0[7].isEmpty || $0[7] == "crea-sol" })
       }
       let all = try await client.execute(uri: "/runs/\(run)/rejects.csv", method: .get, headers: admin)
       let own = try await client.execute(uri: "/runs/\(run)/rejects.csv", method: .get, headers: partner)
