@@ -110,8 +110,10 @@ extension PipelineRunner {
         if manifest.catalogFingerprint != fingerprints.canonical {
           problems.append("\(folder): normalized with another catalog than \(pipeline.catalogPath)")
         }
-        if manifest.pipelineFingerprint != first.pipelineFingerprint {
-          problems.append("\(folder): run with another pipeline definition than \(manifests[0].folder)")
+        if manifest.pipelineFingerprint != fingerprints.mapped {
+          problems.append(
+            "\(folder): run with another pipeline definition than \(pipeline.path) (pass the shards' pipeline with --pipeline)"
+          )
         }
         if manifest.inputs.map({ [$0.path, $0.sha256] }) != first.inputs.map({ [$0.path, $0.sha256] })
           || manifest.skipped != first.skipped

@@ -261,8 +261,11 @@ struct MergeCommand: ParsableCommand {
 
   @OptionGroup var options: PipelineOptions
 
-  @Option(name: .long, help: ArgumentHelp("Where the merged run folder goes.", valueName: "dir"))
-  var output: String?
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Where the merged run folder goes: a folder of its own, not the output of the nightly run.", valueName: "dir"))
+  var output: String
 
   @Argument(help: ArgumentHelp("The shards' run folders.", valueName: "run-dir"))
   var runFolders: [String]

@@ -91,6 +91,14 @@ import Testing
       #expect(text.contains("shard 3/3 is missing"))
       #expect(text.contains("shard 1/3 is given more than once"))
     }
+    // Merged with another pipeline than the shards ran with: refused, not mislabelled.
+    let otherRunner = PipelineRunner(pipeline: Self.pipeline("alliance.yml"))
+    do {
+      _ = try otherRunner.merge(runFolders: [first.publishedPath], outputDirectory: output.path + "/m")
+      Issue.record("merged shards of another pipeline")
+    } catch let error as MergeError {
+      #expect(error.description.contains("another pipeline definition than"))
+    }
   }
 
   @Test func partnersHashToTheSameShardOnEveryMachine() {
