@@ -70,6 +70,18 @@ import Testing
     #expect(message.contains("ends inside <submissions>") && message.contains("cut short"), "\(message)")
   }
 
+  /// A complete small file with an error in its middle is not called cut short: the
+  /// message is libxml2's, at the line of the error.
+  @Test func anErrorInsideACompleteFileIsNotACut() {
+    for (good, bad) in [("</value>", "</valeu>"), (">12<", ">&foo;<")] {
+      let text = Self.canonical.replacingOccurrences(of: good, with: bad)
+      let problem = readFile(folder.write("mid.xml", text)).outcome.problem
+      #expect(problem != nil)
+      #expect(problem?.message.contains("cut short") == false, "\(String(describing: problem))")
+      #expect((problem?.line ?? 0) < text.split(separator: "\n").count - 1)
+    }
+  }
+
   @Test func refusesAnotherRootAndBrokenMarkup() {
     #expect(readFile(folder.write("root.xml", "<html><body/></html>")).outcome.problem != nil)
     #expect(

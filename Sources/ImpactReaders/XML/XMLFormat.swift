@@ -229,6 +229,26 @@ final class XMLInput {
     return inTail < part.tail.count ? copy(part.tail, from: inTail) : 0
   }
 
+  /// The number of the file's last line (one more than its line feeds), from a pass of
+  /// its own: asked only of a file found malformed.
+  func lastLine() -> Int {
+    let size = 1 << 20
+    let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { block.deallocate() }
+    var line = 1
+    var offset = 0
+    while let got = try? file.read(into: block, count: size, at: offset), got > 0 {
+      var cursor = block
+      let end = block + got
+      while let found = memchr(cursor, 0x0A, end - cursor) {
+        line += 1
+        cursor = found + 1
+      }
+      offset += got
+    }
+    return line
+  }
+
   /// The digest of the whole file, reading what libxml2 left unread (after an error).
   func finishDigest() -> String {
     if let digest { return digest }

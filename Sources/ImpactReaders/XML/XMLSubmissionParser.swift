@@ -118,9 +118,13 @@ final class XMLSubmissionParser {
     var handler = Self.makeHandler()
     let first = input.read(into: block, count: Int32(size))
     guard first >= 0 else { return FileProblem(message: "cannot read the file") }
+    // The context gets the first four bytes (its encoding), the rest of the block goes
+    // through xmlParseChunk below: given the whole block at once, libxml2 would parse
+    // nothing before the end of a small file, and any error in it would look like a cut.
+    let head = min(first, 4)
     guard
       let context = xmlCreatePushParserCtxt(
-        &handler, Unmanaged.passUnretained(self).toOpaque(), block, first, path)
+        &handler, Unmanaged.passUnretained(self).toOpaque(), block, head, path)
     else { return FileProblem(message: "libxml2 could not start reading the file") }
     self.context = context
     defer {
@@ -135,6 +139,7 @@ final class XMLSubmissionParser {
     var finished = false
     // The errors libxml2 raised before it was told the file had ended.
     var errorsBeforeEnd = 0
+    if first > head { _ = xmlParseChunk(context, block + Int(head), first - head, 0) }
     while !finished && problem == nil && context.pointee.disableSAX == 0 {
       let got = input.read(into: block, count: Int32(size))
       if got < 0 {
@@ -155,9 +160,11 @@ final class XMLSubmissionParser {
     }
     if let index = errors.entries.firstIndex(where: \.fatal) {
       let first = errors.entries[index]
-      // An error raised once the file had ended, with elements still open: the file stops
-      // short (libxml2 says "extra content", or what the cut tag lacks).
-      if finished, index >= errorsBeforeEnd, let open = stack.last {
+      // An error raised once the file had ended, on its last line, with elements still
+      // open: the file stops short (libxml2 says "extra content", or what the cut tag
+      // lacks). libxml2 holds back the end of what it was given until then, so an error
+      // further up a small file is raised then too, and reported as libxml2 words it.
+      if finished, index >= errorsBeforeEnd, let open = stack.last, first.line >= input.lastLine() - 1 {
         let detail =
           first.code == Int32(XML_ERR_DOCUMENT_END.rawValue)
           ? "" : " (" + first.message.dropFirst("malformed XML: ".count) + ")"
