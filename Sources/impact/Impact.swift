@@ -111,7 +111,7 @@ struct PipelineOptions: ParsableArguments {
 struct ValidateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
-    abstract: "Check the inputs and print each rejected observation as file:line: reason: message.",
+    abstract: "Check the inputs and print each rejected observation as file:line: reason (field): message.",
     discussion: "Writes no report. Exits 1 when any observation is rejected."
   )
 
@@ -129,19 +129,54 @@ struct ValidateCommand: ParsableCommand {
     warnAboutSkipped(discovery)
     let problems = runner.checkSources(inputs: discovery)
     if !problems.isEmpty { throw DefinitionError(problems: problems) }
+    // The observations of one row a source maps to several indicators are often refused
+    // for one reason (a date, a postal code): one line says so for all of them.
+    var pending: (event: RejectEvent, indicators: [String])?
+    func flush() {
+      guard let (event, indicators) = pending else { return }
+      pending = nil
+      let field = event.field.isEmpty ? "" : " (\(event.field))"
+      let many =
+        indicators.count > 1 ? " [\(indicators.count) observations: \(indicators.joined(separator: ", "))]" : ""
+      print(Self.printable("\(event.file):\(event.line): \(event.reason.code)\(field): \(event.message)\(many)"))
+    }
     let result = try runner.validate(inputs: discovery) { event in
       guard event.reason != .superseded || showSuperseded else { return }
-      print("\(event.file):\(event.line): \(event.reason.code): \(event.message)")
+      if let current = pending?.event, current.file == event.file, current.line == event.line,
+        current.reason == event.reason, current.field == event.field, current.message == event.message
+      {
+        pending?.indicators.append(event.indicator)
+        return
+      }
+      flush()
+      pending = (event, [event.indicator])
     }
+    flush()
     let counts = result.counts
     for input in result.inputs where input.problem != nil {
-      print("\(input.path):\(input.problemLine): malformed_file: \(input.problem!)")
+      print(Self.printable("\(input.path):\(input.problemLine): malformed_file: \(input.problem!)"))
     }
     FileHandle.standardError.write(
       Data(
         "\(discovery.files.count) input(s): read \(counts.read), accepted \(counts.accepted), rejected \(counts.rejected), superseded \(counts.superseded)\n"
           .utf8))
     if counts.rejected > 0 || result.inputs.contains(where: { $0.problem != nil }) { throw ExitCode(1) }
+  }
+}
+
+extension ValidateCommand {
+  /// `text` with control characters a partner's file may hold (an escape sequence that
+  /// would recolour or retitle the terminal) written as `\u{1B}`.
+  static func printable(_ text: String) -> String {
+    var result = ""
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+        result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+      } else {
+        result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
   }
 }
 

@@ -50,17 +50,33 @@ import Testing
     }
   }
 
-  @Test func validatePrintsRejectsAsFileLineReasonMessage() throws {
+  @Test func validatePrintsRejectsAsFileLineReasonFieldMessage() throws {
     let outcome = try impact(["validate", "--pipeline", "pipelines/canonical.yml", "samples/canonical"])
     #expect(outcome.status == 1)
     let lines = outcome.standardOutput.split(separator: "\n")
     #expect(lines.count == 14)
-    #expect(lines.contains { $0.hasPrefix("samples/canonical/crea-sol-2023.csv:12: unknown_indicator: ") })
+    #expect(lines.contains { $0.hasPrefix("samples/canonical/crea-sol-2023.csv:12: unknown_indicator (Indicator): ") })
     #expect(outcome.standardError.contains("rejected 14"))
     let withSuperseded = try impact([
       "validate", "--pipeline", "pipelines/canonical.yml", "--show-superseded", "samples/canonical",
     ])
     #expect(withSuperseded.standardOutput.split(separator: "\n").count == 20)
+  }
+
+  /// One line for a row whose mapped observations are refused for one reason, and no
+  /// raw control character from a partner's file reaches the terminal.
+  @Test func validateSaysOnceWhatRefusedARowAndEscapesControlCharacters() throws {
+    let partners = try impact(["validate", "--pipeline", "pipelines/alliance.yml"])
+    let row = partners.standardOutput.split(separator: "\n").filter {
+      $0.hasPrefix("samples/partners/emmaus-connect/ateliers-2024-T2.csv:7: invalid_period (Date de l'atelier)")
+    }
+    #expect(row.count == 1)
+    #expect(row.first?.contains("[5 observations: ") == true)
+    let folder = TemporaryDirectory()
+    let path = folder.write("esc.csv", canonicalHeader + "a,r1,\u{1B}[31m2024,33,social.volunteers,1,\n")
+    let outcome = try impact(["validate", "--pipeline", "pipelines/canonical.yml", path])
+    #expect(!outcome.standardOutput.contains("\u{1B}"))
+    #expect(outcome.standardOutput.contains("\\u{1B}[31m2024"))
   }
 
   @Test func validateExitsZeroOnCleanInput() throws {
