@@ -41,24 +41,7 @@ public struct InputDiscovery {
         found.append(path)
         continue
       }
-      guard let enumerator = manager.enumerator(atPath: path) else {
-        throw UsageError(message: "cannot list the folder \(path)")
-      }
-      while let relative = enumerator.nextObject() as? String {
-        let name = (relative as NSString).lastPathComponent
-        let full = path.hasSuffix("/") ? path + relative : path + "/" + relative
-        let isFolder = (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory
-        if name.hasPrefix(".") {
-          if isFolder { enumerator.skipDescendants() }
-          continue
-        }
-        if isFolder || name.lowercased().hasSuffix(".md") { continue }
-        if InputFormats.claims(fileName: name) || Self.source(of: full, in: sources) != nil {
-          found.append(full)
-        } else {
-          skipped.append(full)
-        }
-      }
+      try walk(path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path, sources: sources, into: &found)
     }
     if includeSourceFiles {
       for source in sources {
@@ -80,6 +63,37 @@ public struct InputDiscovery {
       .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
       .map { Input(path: $0, source: Self.source(of: $0, in: sources)) }
     skipped.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+  }
+
+  /// Adds the files of `folder` and its subfolders (not those reached through a symbolic
+  /// link, nor hidden ones) to `found`, or to `skipped` when no format or source claims
+  /// them. A folder that cannot be listed stops the discovery: its files would otherwise
+  /// be left out without a word.
+  private mutating func walk(_ folder: String, sources: [SourceDefinition], into found: inout [String])
+    throws(UsageError)
+  {
+    let manager = FileManager.default
+    let names: [String]
+    do {
+      names = try manager.contentsOfDirectory(atPath: folder)
+    } catch {
+      let reason = access(folder, R_OK | X_OK) != 0 ? String(cString: strerror(errno)) : "\(error)"
+      throw UsageError(message: "cannot read the folder \(folder): \(reason)")
+    }
+    for name in names where !name.hasPrefix(".") {
+      let full = folder + "/" + name
+      let type = (try? manager.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
+      if type == .typeDirectory {
+        try walk(full, sources: sources, into: &found)
+        continue
+      }
+      if name.lowercased().hasSuffix(".md") { continue }
+      if InputFormats.claims(fileName: name) || Self.source(of: full, in: sources) != nil {
+        found.append(full)
+      } else {
+        skipped.append(full)
+      }
+    }
   }
 
   /// The first source whose glob matches `path`, or matches it without the upload folder

@@ -50,6 +50,21 @@ import Testing
     #expect(discovery.files == ["a.csv", "b.csv", "c_link.csv"].map { inbox.path + "/" + $0 })
   }
 
+  /// A subfolder that cannot be listed stops the discovery with its name, instead of its
+  /// files being left out without a word. Root lists every folder: the test needs another
+  /// user.
+  @Test func anUnreadableFolderIsNamedNotPassedOver() throws {
+    guard getuid() != 0 else {
+      print("skipped: anUnreadableFolderIsNamedNotPassedOver: root reads every folder (run the tests as another user)")
+      return
+    }
+    let inbox = TemporaryDirectory()
+    inbox.write("locked/a.csv", canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,1,\n")
+    chmod(inbox.path + "/locked", 0)
+    defer { chmod(inbox.path + "/locked", 0o755) }
+    #expect(throws: UsageError.self) { _ = try InputDiscovery(paths: [inbox.path]) }
+  }
+
   @Test func summaryAccountsForEveryInput() throws {
     let output = TemporaryDirectory()
     let runner = PipelineRunner(pipeline: try loadPipeline())
