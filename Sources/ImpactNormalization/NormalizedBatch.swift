@@ -43,14 +43,15 @@ public struct BatchReject: Sendable {
     line: Int, reason: RejectReason, field: String, value: String, message: String, partner: String = "",
     response: String = "", indicator: String = ""
   ) {
+    // What a partner wrote is quoted, not copied whole: a cell can hold megabytes.
     self.line = line
     self.reason = reason
-    self.field = field
-    self.value = value
-    self.message = message
-    self.partner = partner
-    self.response = response
-    self.indicator = indicator
+    self.field = field.shortened(to: 200)
+    self.value = value.shortened(to: 1000)
+    self.message = message.shortened(to: 2000)
+    self.partner = partner.shortened(to: 200)
+    self.response = response.shortened(to: 200)
+    self.indicator = indicator.shortened(to: 200)
   }
 }
 

@@ -152,6 +152,21 @@ import Testing
     #expect(result.reasons == Array(repeating: .malformedFile, count: 6))
   }
 
+  /// What a hostile file puts on one line (megabytes) is quoted in messages and rejects,
+  /// not copied whole.
+  @Test func quotesLongTextInsteadOfCopyingIt() {
+    let header = String(repeating: "x", count: 1 << 20)
+    let headerOnly = readFile(folder.write("long-header.csv", header + "\n"))
+    #expect((headerOnly.outcome.problem?.message.count ?? .max) < 1000)
+    let response = String(repeating: "r", count: 1 << 20)
+    let longCell = readFile(
+      folder.write("long-cell.csv", canonicalHeader + "a,\(response),2023,75056,social.beneficiaries,1,\n"))
+    #expect(longCell.reasons == [.invalidValue])
+    let reject = longCell.batch.rejects.first
+    #expect((reject?.value.count ?? .max) < 1100 && (reject?.response.count ?? .max) < 300)
+    #expect(reject?.value.hasSuffix("… (1048576 characters)") == true)
+  }
+
   @Test func refusesBinaryFiles() {
     let result = readFile(folder.write("binary.csv", bytes: Array(canonicalHeader.utf8) + [0, 1, 2, 3]))
     #expect(result.outcome.problem?.message.contains("NUL") == true)

@@ -104,7 +104,7 @@ struct CSVRecordMapper: CSVPartMapper {
     if !missing.isEmpty {
       driftProblem = FileProblem(
         message:
-          "the header lacks the mapped column(s) \(missing.map { "'\($0)'" }.joined(separator: ", ")): the export changed? (header: \(names.joined(separator: " | ")))",
+          "the header lacks the mapped column(s) \(missing.map { "'\($0)'" }.joined(separator: ", ")): the export changed? (header: \(names.joined(separator: " | ").shortened(to: 300)))",
         line: record.line)
     }
   }

@@ -113,12 +113,12 @@ struct CSVRowMapper {
       }
     }
     missingRequired = RawField.allCases.filter { $0 != .unit && columns[$0.rawValue] < 0 }
-    if !ignored.isEmpty { warnings.append("ignored columns: " + ignored.joined(separator: ", ")) }
+    if !ignored.isEmpty { warnings.append(("ignored columns: " + ignored.joined(separator: ", ")).shortened(to: 500)) }
     if !missingRequired.isEmpty {
       let missing = missingRequired.map { "'\($0.name)'" }.joined(separator: ", ")
       headerProblem = FileProblem(
         message:
-          "the header lacks \(missing): a canonical file names \(Self.expectedColumns) (found: \(names.joined(separator: ", "))); a partner export needs a source in the pipeline",
+          "the header lacks \(missing): a canonical file names \(Self.expectedColumns) (found: \(names.joined(separator: ", ").shortened(to: 300))); a partner export needs a source in the pipeline",
         line: record.line)
     }
     self.labels = labels
