@@ -183,7 +183,9 @@ extension PipelineRunner {
   /// them, eight characters at least), and with `partner` every input holding that
   /// partner's observations. The next run's reports no longer count them. Returns the
   /// inputs forgotten.
-  public func forget(paths: [String], partner: String?, store settings: StoreSettings) throws -> [StoredInput] {
+  public func forget(paths: [String], partner: String?, store settings: StoreSettings, dryRun: Bool = false) throws
+    -> [StoredInput]
+  {
     let lock = try StoreLock(storePath: settings.path, wait: settings.wait)
     defer { withExtendedLifetime(lock) {} }
     guard FileManager.default.fileExists(atPath: settings.path) else {
@@ -222,6 +224,7 @@ extension PipelineRunner {
     }
     var seen = Set<Int64>()
     chosen = chosen.filter { seen.insert($0.seq).inserted }
+    if dryRun { return chosen }
     let now = Date()
     try store.write(durable: true) { writer in
       for input in chosen { try writer.retire(input.seq, status: "forgotten", run: nil, at: now) }

@@ -108,21 +108,44 @@ struct ForgetCommand: ParsableCommand {
   @Option(name: .long, help: "Forget every input holding this partner's observations.")
   var partner: String?
 
+  @Flag(name: .long, help: "List what would be forgotten, and change nothing.")
+  var dryRun = false
+
+  @Flag(name: .long, help: "With --partner: forget inputs that hold other partners' observations too.")
+  var yes = false
+
   @Argument(help: "Input paths or sha256 prefixes.")
   var inputs: [String] = []
 
   func run() throws {
     guard !inputs.isEmpty || partner != nil else { throw UsageError(message: "name inputs to forget, or --partner ID") }
     let runner = try options.load()
-    let forgotten = try runner.forget(paths: inputs, partner: partner, store: storeOptions.settings(runner))
-    let store = try Store(path: storeOptions.settings(runner).path)
+    let settings = storeOptions.settings(runner)
+    // What --partner would take is looked at first: an input that speaks for other
+    // partners too takes their observations along, and a forget cannot be undone.
+    let chosen = try runner.forget(paths: inputs, partner: partner, store: settings, dryRun: true)
+    let store = try Store(path: settings.path)
+    var others: [Int64: [String]] = [:]
+    for input in chosen { others[input.seq] = ((try? store.partners(of: input.seq)) ?? []).filter { $0 != partner } }
+    let shared = partner != nil && others.values.contains { !$0.isEmpty }
+    let forgotten =
+      dryRun || (shared && !yes) ? chosen : try runner.forget(paths: inputs, partner: partner, store: settings)
+    let verb = dryRun || (shared && !yes) ? "would forget" : "forgotten"
     for input in forgotten {
-      let partners = (try? store.partners(of: input.seq)) ?? []
-      let others = partners.filter { $0 != partner }
-      let note = partner != nil && !others.isEmpty ? " (it also held partners \(others.joined(separator: ", ")))" : ""
-      print("forgotten: \(input.path) \(input.sha256.prefix(12)), \(input.read) observation(s)\(note)")
+      let held = others[input.seq] ?? []
+      let note = partner != nil && !held.isEmpty ? " (it also held partners \(held.joined(separator: ", ")))" : ""
+      print("\(verb): \(input.path) \(input.sha256.prefix(12)), \(input.read) observation(s)\(note)")
     }
-    print("the next `impact run` publishes reports without \(forgotten.count == 1 ? "it" : "them")")
+    if dryRun {
+      print("nothing was changed (--dry-run)")
+    } else if shared && !yes {
+      throw UsageError(
+        message:
+          "nothing was forgotten: some of these inputs hold other partners' observations too, which would go with them; pass --yes to forget them all, or name the inputs to forget"
+      )
+    } else {
+      print("the next `impact run` publishes reports without \(forgotten.count == 1 ? "it" : "them")")
+    }
   }
 }
 

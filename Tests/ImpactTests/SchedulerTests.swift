@@ -326,4 +326,23 @@ import Testing
     let missing = try impact(["show", "nope", "--pipeline", "pipelines/canonical.yml", "--output", output])
     #expect(missing.status == 2)
   }
+
+  /// Forgetting a partner's inputs takes other partners' observations along when a file
+  /// speaks for several: that needs --yes, and --dry-run shows it without a change.
+  @Test func forgettingAPartnerAsksBeforeTakingOtherPartnersAlong() throws {
+    let work = TemporaryDirectory()
+    work.write(
+      "inbox/shared.csv",
+      canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,1,\np2,r2,2023,75056,social.beneficiaries,2,\n")
+    let output = work.path + "/out"
+    #expect(try impact(runArguments(inbox: work.path + "/inbox", output: output)).status == 0)
+    let forget = ["forget", "--pipeline", "pipelines/canonical.yml", "--output", output, "--partner", "p1"]
+    let dry = try impact(forget + ["--dry-run"])
+    #expect(dry.status == 0 && dry.output.contains("would forget: ") && dry.output.contains("also held partners p2"))
+    let refused = try impact(forget)
+    #expect(refused.status == 2 && refused.error.contains("pass --yes"), "\(refused.error)")
+    let done = try impact(forget + ["--yes"])
+    #expect(done.status == 0 && done.output.contains("forgotten: "), "\(done.error)")
+    #expect(try impact(forget + ["--yes"]).status == 2)  // nothing of p1 is left to forget
+  }
 }
