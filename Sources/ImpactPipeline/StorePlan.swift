@@ -71,7 +71,9 @@ struct StorePlan {
   private(set) var items: [Item] = []
   private(set) var unchanged = 0
   /// Files whose content another file of this run has too.
-  private(set) var copies = 0
+  /// Files of this run with the content of an earlier file of this run, each with that
+  /// file's path.
+  private(set) var copies: [String] = []
   private(set) var replacedPaths: [String] = []
   private(set) var forgottenPaths: [String] = []
   /// Paths whose content the store must note: (path, sha256).
@@ -113,7 +115,7 @@ struct StorePlan {
     // Paths are compared absolute, so that runs started from other folders agree.
     let absolute = discovered.map { Self.absolutePath($0.path) }
     var renormalized: [Int64: (Input, String)] = [:]
-    var seen = Set<String>()
+    var firstPathOf: [String: String] = [:]
     var newItems: [Item] = []
     var retired = Set<Int64>()
     for (position, (input, digest)) in zip(discovered, digests).enumerated() {
@@ -142,10 +144,11 @@ struct StorePlan {
         continue
       }
       if contents[key] != sha { pathNotes.append((key, sha)) }
-      guard seen.insert(sha).inserted else {
-        copies += 1  // the same content at a second path this run
+      if let first = firstPathOf[sha] {
+        copies.append("\(input.path) (same content as \(first))")  // read once
         continue
       }
+      firstPathOf[sha] = input.path
       if let stored = activeBySHA[sha] {
         if stored.fingerprint != fingerprint {
           renormalized[stored.seq] = (input, fingerprint)

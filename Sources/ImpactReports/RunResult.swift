@@ -154,8 +154,9 @@ public struct RunDelta: Sendable {
   public var newCounts = Counts()
   /// Inputs found again with the same content (at the same path or another).
   public var unchanged = 0
-  /// Files of this run with the same content as another file of this run: one input.
-  public var copies = 0
+  /// Files of this run with the same content as another file of this run (one input),
+  /// each named with the file it copies.
+  public var copies: [String] = []
   /// Paths whose earlier content this run replaced by a new one.
   public var replaced: [String] = []
   /// Inputs read again because the pipeline, catalog or tool version changed.

@@ -193,7 +193,8 @@ struct RunCommand: ParsableCommand {
       let new = delta.newCounts
       print(
         "  new since the last published run: \(delta.new.count) input(s), read \(new.read), accepted \(new.accepted), rejected \(new.rejected), superseded \(new.superseded); \(delta.unchanged) unchanged"
-          + (delta.copies > 0 ? "; \(delta.copies) identical copy(ies) of another input, read once" : "")
+          + (delta.copies.isEmpty
+            ? "" : "; identical copies of another input, read once: " + delta.copies.joined(separator: "; "))
       )
       for path in delta.replaced { print("  replaced: \(path) (a new content at the same path)") }
       for path in delta.forgotten { print("  passed over: \(path) (forgotten)") }

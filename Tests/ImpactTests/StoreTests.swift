@@ -53,6 +53,21 @@ import Testing
     try summary(folder)["counts"] as! [String: Int]
   }
 
+  /// A file with the content of another of the same run is read once, and the summary
+  /// names it with the file it copies.
+  @Test func identicalCopiesAreNamed() throws {
+    let work = TemporaryDirectory()
+    let text = canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,1,\n"
+    let first = work.write("inbox/a.csv", text)
+    let copy = work.write("inbox/a_copie.csv", text)
+    guard case .published(let result, _) = try storeRun([work.path + "/inbox"], output: work.path + "/out") else {
+      Issue.record("nothing published")
+      return
+    }
+    #expect(result.delta?.copies == ["\(copy) (same content as \(first))"])
+    #expect(result.counts.read == 1)
+  }
+
   @Test func aFirstRunWithTheStoreEqualsAStatelessRun() throws {
     let output = TemporaryDirectory()
     let samples = repositoryRoot + "/samples/canonical"

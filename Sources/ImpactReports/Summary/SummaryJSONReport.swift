@@ -86,7 +86,8 @@ public struct SummaryJSONReport: Report {
         ])
       ),
       ("unchanged_inputs", .integer(delta.unchanged)),
-      ("identical_copies", .integer(delta.copies)),
+      ("identical_copies", .integer(delta.copies.count)),
+      ("identical_copy_paths", .array(delta.copies.map { .string($0) })),
       ("replaced_paths", .array(delta.replaced.map { .string($0) })),
       ("renormalized_inputs", .array(delta.renormalized.map { .string($0) })),
       ("forgotten_inputs", .array(delta.forgotten.map { .string($0) })),
