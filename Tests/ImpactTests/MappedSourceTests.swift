@@ -205,6 +205,43 @@ import Testing
     #expect(ledger.periods.map(\.text) == ["2024-Q2"])
   }
 
+  /// A partner export with a DOCTYPE is refused for it, at its line, whatever libxml2
+  /// said about the entities declared there (nothing is loaded or expanded).
+  @Test func aPartnerExportWithADoctypeIsRefusedAtItsLine() throws {
+    let secret = folder.write("secret.txt", "TOP-SECRET-CONTENT")
+    folder.write(
+      "kobo/a.xml", "<data><partenaire>p1</partenaire><id>u1</id><start>2024-04-02</start><n>3</n></data>\n")
+    folder.write(
+      "kobo/b.xml",
+      """
+      <?xml version="1.0"?>
+      <!DOCTYPE data [ <!ENTITY leak SYSTEM "file://\(secret)"> ]>
+      <data><partenaire>p1</partenaire><id>&leak;</id><start>2024-04-02</start>
+      <n>&leak;</n>
+      </data>
+
+      """)
+    let definition = try pipeline(
+      """
+        - name: kobo
+          files: ["kobo/*.xml"]
+          format: xml
+          xml: {record: "/*"}
+          partner: {path: partenaire}
+          response: {path: id}
+          period: {path: start, format: iso, granularity: quarter}
+          territory: {value: "13055"}
+          indicators:
+            - {path: n, indicator: social.volunteers}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    let refused = try #require(result.inputs.first { $0.path.hasSuffix("b.xml") })
+    #expect(refused.problem?.contains("DOCTYPE") == true, "\(refused.problem ?? "")")
+    #expect(refused.problemLine == 2)
+    #expect(!events.map { "\($0.value) \($0.response) \($0.message)" }.joined().contains("TOP-SECRET"))
+  }
+
   @Test func readsNestedReportsWithAncestorAttributesAndDefaults() throws {
     folder.write(
       "federation/2024-T1.xml",

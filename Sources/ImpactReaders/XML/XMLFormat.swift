@@ -122,9 +122,12 @@ public struct XMLFormat: InputFormat {
       }, Unmanaged.passUnretained(errors).toOpaque())
     let problem = withExtendedLifetime(errors) { walk(reader, &outcome) }
     if let problem {
-      // libxml2's own message, where it has one, says more than the reader's -1.
-      if let first = errors.first {
+      // libxml2's own message, where it has one, says more than the reader's -1; a refusal
+      // of ours (a DOCTYPE, an entity) says what matters, at its own line.
+      if problem.message == XMLNodeStream.malformed, let first = errors.first {
         outcome.problem = FileProblem(message: first.message, line: first.line, path: problem.path)
+      } else if problem.message == XMLNodeStream.doctype, let line = input.line(of: Array("<!DOCTYPE".utf8)) {
+        outcome.problem = FileProblem(message: problem.message, line: line, path: problem.path)
       } else {
         outcome.problem = problem
       }
@@ -227,6 +230,18 @@ final class XMLInput {
     }
     let inTail = inRange - part.range.count
     return inTail < part.tail.count ? copy(part.tail, from: inTail) : 0
+  }
+
+  /// The line of the first `marker` in the file's first megabyte, from a read of its own:
+  /// asked only of a file found malformed.
+  func line(of marker: [UInt8]) -> Int? {
+    let size = 1 << 20
+    let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { block.deallocate() }
+    guard let got = try? file.read(into: block, count: size, at: 0) else { return nil }
+    let bytes = UnsafeRawBufferPointer(start: block, count: got)
+    guard let found = bytes.firstRange(of: marker) else { return nil }
+    return 1 + bytes[..<found.lowerBound].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
   }
 
   /// The number of the file's last line (one more than its line feeds), from a pass of

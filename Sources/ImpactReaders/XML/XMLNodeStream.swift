@@ -30,12 +30,18 @@ final class XMLNodeStream {
 
   init(reader: xmlTextReaderPtr) { self.reader = reader }
 
+  /// The message of a read that failed (libxml2 then says why).
+  static let malformed = "malformed XML"
+  /// The message of a refused DOCTYPE; the reader has parsed it whole by then, so its line
+  /// is looked for in the file (see `XMLInput.line(of:)`).
+  static let doctype = "a DOCTYPE is not allowed: DTDs and entities are refused in submissions"
+
   /// The next node that matters; comments and processing instructions are skipped.
   func next() throws(FileProblem) -> Node {
     while true {
       let status = xmlTextReaderRead(reader)
       if status == 0 { return .finished }
-      if status < 0 { throw problem("malformed XML", path: "") }
+      if status < 0 { throw problem(Self.malformed, path: "") }
       let type = xmlTextReaderNodeType(reader)
       textLineBeforeCurrent = textLineOfCurrent
       textLineOfCurrent = nil
@@ -49,7 +55,7 @@ final class XMLNodeStream {
       }
       switch type {
       case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-        throw problem("a DOCTYPE is not allowed: DTDs and entities are refused in submissions", path: "")
+        throw problem(Self.doctype, path: "")
       case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue), Int32(XML_READER_TYPE_ENTITY.rawValue):
         throw problem("an entity reference is not allowed in submissions", path: "")
       case Int32(XML_READER_TYPE_ELEMENT.rawValue):
