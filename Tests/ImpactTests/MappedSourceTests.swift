@@ -14,6 +14,16 @@ import Testing
     return try PipelineDefinition.load(path: path).get()
   }
 
+  /// The start of a source over the Kobo submissions of `kobo/`, one record a file.
+  static let koboSource = """
+      - name: kobo
+        files: ["kobo/*.xml"]
+        format: xml
+        xml: {record: "/*"}
+        partner: {path: partenaire}
+
+    """
+
   func ingest(_ definition: PipelineDefinition) throws -> (IngestionResult, [RejectEvent], InputDiscovery) {
     let runner = PipelineRunner(pipeline: definition)
     let inputs = try runner.discover([])
@@ -172,21 +182,17 @@ import Testing
     folder.write(
       "kobo/0-edit.xml", submission("uuid:3", satisfaction: "Pas du tout d'accord", nps: "0", deprecated: "uuid:1"))
     let definition = try pipeline(
-      """
-        - name: kobo
-          files: ["kobo/*.xml"]
-          format: xml
-          xml: {record: "/*"}
-          partner: {path: partenaire}
-          response: {path: "orx:meta/orx:instanceID"}
-          replaces: {path: meta/deprecatedID}
-          period: {path: start, format: iso, granularity: quarter}
-          territory: {path: commune}
-          indicators:
-            - {path: groupe/q_satisfaction, indicator: social.satisfaction, values: {"Pas du tout d'accord": 1, "Plutôt d'accord": 4, "Tout à fait d'accord": 5}}
-            - {path: groupe/q_nps, indicator: digital_inclusion.autonomy_gain, rescale: [0, 10]}
+      Self.koboSource
+        + """
+            response: {path: "orx:meta/orx:instanceID"}
+            replaces: {path: meta/deprecatedID}
+            period: {path: start, format: iso, granularity: quarter}
+            territory: {path: commune}
+            indicators:
+              - {path: groupe/q_satisfaction, indicator: social.satisfaction, values: {"Pas du tout d'accord": 1, "Plutôt d'accord": 4, "Tout à fait d'accord": 5}}
+              - {path: groupe/q_nps, indicator: digital_inclusion.autonomy_gain, rescale: [0, 10]}
 
-      """)
+        """)
     let (result, events, _) = try ingest(definition)
     #expect(result.counts.read == 8)
     // uuid:1's two observations are replaced by the edit, though the edit was read first;
@@ -222,19 +228,15 @@ import Testing
 
       """)
     let definition = try pipeline(
-      """
-        - name: kobo
-          files: ["kobo/*.xml"]
-          format: xml
-          xml: {record: "/*"}
-          partner: {path: partenaire}
-          response: {path: id}
-          period: {path: start, format: iso, granularity: quarter}
-          territory: {value: "13055"}
-          indicators:
-            - {path: n, indicator: social.volunteers}
+      Self.koboSource
+        + """
+            response: {path: id}
+            period: {path: start, format: iso, granularity: quarter}
+            territory: {value: "13055"}
+            indicators:
+              - {path: n, indicator: social.volunteers}
 
-      """)
+        """)
     let (result, events, _) = try ingest(definition)
     let refused = try #require(result.inputs.first { $0.path.hasSuffix("b.xml") })
     #expect(refused.problem?.contains("DOCTYPE") == true, "\(refused.problem ?? "")")
