@@ -17,7 +17,7 @@ extension RejectReason {
     case .invalidUnit:
       "Laissez l'unité vide pour l'unité du catalogue, ou utilisez une unité acceptée (t pour des tonnes, min pour des minutes)."
     case .malformedRow:
-      "La ligne n'a pas autant de colonnes que l'en-tête : mettez entre guillemets les valeurs qui contiennent le séparateur."
+      "La ligne ne se découpe pas selon les colonnes de l'en-tête : mettez entre guillemets les valeurs qui contiennent le séparateur, et doublez les guillemets à l'intérieur d'une valeur."
     case .malformedFile:
       "Le fichier est incomplet ou illisible : réexportez-le en entier (de préférence en UTF-8) et renvoyez-le."
     case .superseded:
@@ -42,7 +42,7 @@ extension RejectReason {
     case .invalidUnit:
       "Leave the unit empty for the catalog's unit, or use an accepted one (t for tonnes, min for minutes)."
     case .malformedRow:
-      "The row does not have as many columns as the header: quote values that contain the delimiter."
+      "The row does not split into the header's columns: quote values that contain the delimiter, and double the quotes inside a value."
     case .malformedFile:
       "The file is incomplete or unreadable: export all of it again (preferably as UTF-8) and resend it."
     case .superseded: "Nothing to do: a newer version of this response was taken into account."
