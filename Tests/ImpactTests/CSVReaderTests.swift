@@ -167,6 +167,21 @@ import Testing
     #expect(reject?.value.hasSuffix("… (1048576 characters)") == true)
   }
 
+  /// UTF-8 rows followed by more Windows-1252 rows than there were accents above: still a
+  /// file that mixes two encodings, refused whole, not read as Windows-1252 with the
+  /// UTF-8 rows garbled (réponse-0 would then be two responses).
+  @Test func refusesUTF8WithMoreWindows1252RowsThanAccents() {
+    var bytes = Array(canonicalHeader.utf8)
+    for index in 0..<3 { bytes += Array("p1,réponse-\(index),2023,75056,social.beneficiaries,5,\n".utf8) }
+    for index in 3..<9 {
+      bytes += Array("p1,r".utf8) + [0xE9] + Array("ponse-\(index % 8),2023,75056,social.beneficiaries,9,\n".utf8)
+    }
+    let result = readFile(folder.write("mostly-cp1252.csv", bytes: bytes))
+    #expect(result.outcome.problem?.message.contains("mixes two encodings") == true)
+    #expect(result.outcome.problem?.line == 5)
+    #expect(result.batch.records.isEmpty)
+  }
+
   @Test func refusesBinaryFiles() {
     let result = readFile(folder.write("binary.csv", bytes: Array(canonicalHeader.utf8) + [0, 1, 2, 3]))
     #expect(result.outcome.problem?.message.contains("NUL") == true)

@@ -1,13 +1,14 @@
 /// Checks a byte stream for UTF-8, block by block, counting well-formed multi-byte
-/// sequences and stray bytes, so that the encoding is decided over the whole file.
+/// sequences of Latin text and stray bytes, so that the encoding is decided over the whole file.
 ///
-/// No stray byte: UTF-8. More well-formed multi-byte sequences than stray bytes: a UTF-8
-/// file with stray bytes, which no encoding reads right (decoding it as Windows-1252 would
-/// garble every accented character). Otherwise a single-byte encoding (Windows-1252), in
-/// which an accented letter followed by symbols can make a well-formed sequence by chance
-/// (`é` + no-break space + `»` is E9 A0 BB). Sequences may straddle blocks.
+/// No stray byte: UTF-8. Stray bytes and a well-formed sequence of a Latin letter or of
+/// punctuation (`é`, `’`, `€`, a no-break space): a UTF-8 file with stray bytes, which no
+/// encoding reads right (decoding it as Windows-1252 would garble every accented
+/// character). Otherwise a single-byte encoding (Windows-1252), in which an accented letter
+/// followed by symbols can make a well-formed sequence by chance, of a character no French
+/// text holds (`é` + no-break space + `»` is E9 A0 BB, U+983B). Sequences may straddle
+/// blocks.
 struct UTF8Validator {
-  private(set) var multibyteSequences = 0
   private(set) var strayBytes = 0
   /// The offset of the first stray byte, from the start of the stream.
   private(set) var firstStray: Int?
@@ -21,8 +22,14 @@ struct UTF8Validator {
 
   var isValid: Bool { strayBytes == 0 }
 
+  /// Well-formed sequences of a Latin letter, a combining accent or punctuation: U+00A0 to
+  /// U+024F, U+0300 to U+036F, U+2000 to U+20CF.
+  private(set) var latinSequences = 0
+  /// The code point of the sequence being read, so far.
+  private var scalar: UInt32 = 0
+
   /// Whether the stream reads as UTF-8, with stray bytes or not (see above).
-  var looksLikeUTF8: Bool { strayBytes == 0 || multibyteSequences > strayBytes }
+  var looksLikeUTF8: Bool { strayBytes == 0 || latinSequences > 0 }
 
   /// Where the sequence being read started, and its first byte: a broken sequence is
   /// reported at its start.
@@ -47,7 +54,13 @@ struct UTF8Validator {
           pending -= 1
           low = 0x80
           high = 0xBF
-          if pending == 0 { multibyteSequences += 1 }
+          scalar = scalar << 6 | UInt32(byte & 0x3F)
+          if pending == 0 {
+            if (0xA0...0x24F).contains(scalar) || (0x300...0x36F).contains(scalar) || (0x2000...0x20CF).contains(scalar)
+            {
+              latinSequences += 1
+            }
+          }
           i += 1
           continue
         }
@@ -61,6 +74,7 @@ struct UTF8Validator {
       i += 1
       sequenceStart = offset + i - 1
       sequenceByte = byte
+      scalar = UInt32(byte & (byte >= 0xF0 ? 0x07 : byte >= 0xE0 ? 0x0F : 0x1F))
       switch byte {
       case 0x00...0x7F: continue
       case 0xC2...0xDF: pending = 1
