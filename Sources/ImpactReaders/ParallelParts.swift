@@ -117,20 +117,26 @@ private struct UncheckedPartWork: @unchecked Sendable {
   init(_ run: @escaping (Int) -> Void) { self.run = run }
 }
 
-/// How many files a format read in parts, how many it read again in one piece because a
-/// cut fell inside a record, and how many of those it had passed parts of on before
-/// (which the sink was told to forget): for tests and benchmarks.
+/// How many files a format read in parts, how many it read again in one piece, how many
+/// of those it had passed parts of on before (which the sink was told to forget), and how
+/// many cuts that fell inside a record it read past from the part before (CSV): for tests
+/// and benchmarks.
 final class PartCounts: Sendable {
   private let split = Atomic<Int>(0)
   private let readAgain = Atomic<Int>(0)
   private let discarded = Atomic<Int>(0)
+  private let repaired = Atomic<Int>(0)
 
   func noteSplit() { split.add(1, ordering: .relaxed) }
+  func noteRepaired() { repaired.add(1, ordering: .relaxed) }
   func noteReadAgain() { readAgain.add(1, ordering: .relaxed) }
   func noteDiscarded() { discarded.add(1, ordering: .relaxed) }
 
-  var snapshot: (split: Int, readAgain: Int, discarded: Int) {
-    (split.load(ordering: .relaxed), readAgain.load(ordering: .relaxed), discarded.load(ordering: .relaxed))
+  var snapshot: (split: Int, readAgain: Int, discarded: Int, repaired: Int) {
+    (
+      split.load(ordering: .relaxed), readAgain.load(ordering: .relaxed), discarded.load(ordering: .relaxed),
+      repaired.load(ordering: .relaxed)
+    )
   }
 }
 

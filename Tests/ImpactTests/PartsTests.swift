@@ -25,6 +25,9 @@ import Testing
       case 0: comment = "\"multi\nline \"\"quoted\"\"\n\(String(repeating: "z", count: seed % 13))\""
       case 1: comment = "\"a, b\r\nc\""
       case 2: comment = ""
+      case 3 where seed % 2 == 0:
+        // Lines that read as records, inside quotes: a cut there looks like a record start.
+        comment = "\"note\n" + (0..<17).map { "p9,r\($0),2021,75056,social.beneficiaries,1,c\n" }.joined() + "\""
       default: comment = String(repeating: "c", count: (mix + seed) % 17)
       }
       let ending = mix % 5 == 0 ? "\r\n" : "\n"
@@ -110,10 +113,14 @@ import Testing
         if format == "xml" { #expect(sequential[3].contains("ignored")) }
       }
     }
-    // Both ways were taken: cuts between records, and cuts inside a quoted line break (CSV),
-    // a comment or a CDATA section (XML).
+    // Both ways were taken: cuts between records, and cuts inside a quoted line break (CSV:
+    // read past from the part before), a comment or a CDATA section (XML: read again).
     #expect(statistics().split > before.split)
-    #expect(statistics().readAgain > before.readAgain)
+    if format == "csv" {
+      #expect(statistics().repaired > before.repaired)
+    } else {
+      #expect(statistics().readAgain > before.readAgain)
+    }
   }
 
   /// libxml2 keeps an element's line in 16 bits: past line 65535, lines still point at
@@ -208,7 +215,12 @@ import Testing
       for row in 0..<(300 + seed * 37) {
         let mix = (row &* 2_654_435_761 &+ seed &* 40503) & 0xFFFF
         let town: [UInt8] =
-          mix % 7 == 0 ? Array("\"Saint-".utf8) + [0xC9] + Array("tienne\nCedex\"".utf8) : Array("Lyon".utf8)
+          mix % 7 == 0
+          ? Array("\"Saint-".utf8) + [0xC9] + Array("tienne\nCedex\"".utf8)
+          // Lines that read as rows, inside quotes: a cut there looks like a record start.
+          : mix % 29 == 1
+            ? Array(("\"Lyon\n" + String(repeating: "x;A1;;01/01/2024;69001;Lyon;1;1\n", count: 17) + "\"").utf8)
+            : Array("Lyon".utf8)
         let replaces = mix % 23 == 0 ? "A\(row / 2 - 1)" : ""
         let line: [UInt8]
         switch mix % 41 {
@@ -246,7 +258,7 @@ import Testing
       }
     }
     #expect(CSVFormat.partStatistics.split > before.split)
-    #expect(CSVFormat.partStatistics.readAgain > before.readAgain)
+    #expect(CSVFormat.partStatistics.repaired > before.repaired)
   }
 
   @Test func aFileEndingInsideQuotesFailsAsInOneRead() throws {

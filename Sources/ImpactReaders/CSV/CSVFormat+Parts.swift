@@ -7,11 +7,14 @@ import ImpactModel
 /// are threads; the threads read the parts in order, each into its own sink, and every
 /// part but the last stops at the first record that starts at or after the next cut. A
 /// cut is right when the part before it stopped exactly there; a cut inside a quoted
-/// field with a line break is not, and the file is then read again in one piece. The
+/// field with a line break is not, and the file is then read on from where the part
+/// before stopped, in one piece, up to the next cut found at a record's start. The
 /// parts are absorbed in file order, their lines renumbered, as soon as each and those
 /// before it are read and checked, so that the sink can pass the first ones on while the
-/// rest are read; a sink that did is told to forget them (`discardAbsorbed`) before the
-/// file is read again. Either way the sink gets what one sequential read gives.
+/// rest are read. A part that does not read cleanly (the file ends inside quotes) makes
+/// the file be read again in one piece, for the problem's place; a sink that passed parts
+/// on is told to forget them first (`discardAbsorbed`). Either way the sink gets what one
+/// sequential read gives.
 extension CSVFormat {
   /// Files smaller than this are read in one piece; parts are about half this size, at
   /// most four per thread.
@@ -24,7 +27,9 @@ extension CSVFormat {
 
   /// How many files were read in parts, how many were read again in one piece, and how
   /// many of those after some of their parts were passed on (for tests and benchmarks).
-  public static var partStatistics: (split: Int, readAgain: Int, discarded: Int) { partCounts.snapshot }
+  public static var partStatistics: (split: Int, readAgain: Int, discarded: Int, repaired: Int) {
+    partCounts.snapshot
+  }
   static let partCounts = PartCounts()
 
   /// Reads a large file in parts while another thread takes its digest and checks its
@@ -139,8 +144,8 @@ extension CSVFormat {
   /// Reads the file in parts, each into a sink of its own absorbed into `sink` in file
   /// order as soon as it is read and checked, and returns each part's mapper; nil when
   /// the file cannot be cut, its header has a problem (one sequential read reports it),
-  /// `confirm` refused the parts, or a cut fell inside a record (`cutsHeld` then says
-  /// which). When nil comes after some parts were absorbed, `sink` was told to forget them.
+  /// `confirm` refused the parts, or a part did not read cleanly (`cutsHeld` then says
+  /// false). When nil comes after some parts were absorbed, `sink` was told to forget them.
   ///
   /// `makeMapper` makes a mapper that reads the file from its start (the header, the
   /// lines around it); the first part is read with one, the others with a continuation
@@ -155,13 +160,18 @@ extension CSVFormat {
     var header = makeMapper(discarding)
     file.rewind()
     let headerStop = try tokenizer.tokenize(
-      file, from: 0, stopAt: nil, stopWhen: { header.isPastHeader }, { header.handle($0) })
+      file, from: 0, stopAt: nil, stopWhen: { _ in header.isPastHeader }, { header.handle($0) })
     guard header.isPastHeader, header.headerProblem == nil else { return nil }
     let headerRow = header
     let count = Self.partCount(size: size, threads: threads)
+    // The field count most rows have, from the first rows.
+    let shapes = try rowShapes(at: headerStop.offset, in: file, delimiter: tokenizer.delimiter) ?? []
+    let fieldCount = Dictionary(shapes.map { ($0, 1) }, uniquingKeysWith: +).max { $0.value < $1.value }?.key
     var cuts: [Int] = []
     for index in 1..<count {
-      guard let cut = try lineStart(after: size * index / count, in: file, size: size),
+      guard
+        let cut = try recordStart(
+          after: size * index / count, in: file, size: size, delimiter: tokenizer.delimiter, fieldCount: fieldCount),
         cut > max(cuts.last ?? 0, headerStop.offset)
       else { continue }
       cuts.append(cut)
@@ -173,33 +183,64 @@ extension CSVFormat {
     var read: [Mapper] = []
     var lineOffset = 0
     var cutMissed = false
+    var complete = false
+    // After a cut that fell inside a record, the parts up to the next cut found at a record
+    // start are read again in one piece, from where the part before stopped.
+    var resumeAt = 0
+    let partTokenizer = CSVTokenizer(delimiter: tokenizer.delimiter, skipPrefix: 0)
+    func absorb(_ mapper: Mapper, lines: Int) {
+      mapper.partSink.shiftLines(by: lineOffset)
+      sink.absorb(mapper.partSink)
+      lineOffset += lines
+      read.append(mapper)
+    }
     runPartsInOrder(count: starts.count, threads: threads) { index in
       Result { () throws(FileProblem) -> (CSVTokenizer.Stop, Mapper) in
         let partFile = try FileBlocks(path: path)
         partFile.seek(to: starts[index])
         var mapper = mappers[index]
         // Only the first part starts at the file's start, after a byte order mark.
-        let partTokenizer = index == 0 ? tokenizer : CSVTokenizer(delimiter: tokenizer.delimiter, skipPrefix: 0)
         let limit = index + 1 < starts.count ? starts[index + 1] : nil
-        let stop = try partTokenizer.tokenize(partFile, from: starts[index], stopAt: limit) { mapper.handle($0) }
+        let stop = try (index == 0 ? tokenizer : partTokenizer).tokenize(partFile, from: starts[index], stopAt: limit) {
+          mapper.handle($0)
+        }
         return (stop, mapper)
       }
     } deliver: { index, result in
-      // Each part must have read cleanly up to the next cut; else the cuts were wrong (or
-      // the file has a problem whose place one sequential read tells best).
-      guard case .success(let (stop, mapper)) = result, index + 1 == starts.count || stop.offset == starts[index + 1]
-      else {
+      guard index >= resumeAt else { return true }  // read again already
+      // A part that started at a record must read cleanly (else the file has a problem
+      // whose place one sequential read tells best).
+      guard case .success(let (stop, mapper)) = result else {
         cutMissed = true
         return false
       }
       if index == 0, let confirm, !confirm() { return false }
-      mapper.partSink.shiftLines(by: lineOffset)
-      sink.absorb(mapper.partSink)
-      lineOffset += stop.lines
-      read.append(mapper)
-      return true
+      absorb(mapper, lines: stop.lines)
+      guard index + 1 < starts.count else {
+        complete = true
+        return true
+      }
+      if stop.offset == starts[index + 1] { return true }
+      // The next cut fell inside a record (a quoted line break): read on from this part's
+      // stop up to a later cut that is a record's start, or to the end.
+      let later = Set(starts[(index + 2)...])
+      var repair = headerRow.continuing(into: makePart(starts.count))
+      do throws(FileProblem) {
+        let repairFile = try FileBlocks(path: path)
+        repairFile.seek(to: stop.offset)
+        let repaired = try partTokenizer.tokenize(
+          repairFile, from: stop.offset, stopAt: nil, stopWhen: { later.contains($0) }, { repair.handle($0) })
+        absorb(repair, lines: repaired.lines)
+        Self.partCounts.noteRepaired()
+        resumeAt = starts.firstIndex(of: repaired.offset) ?? starts.count
+        complete = resumeAt == starts.count
+        return !complete
+      } catch {
+        cutMissed = true
+        return false
+      }
     }
-    guard read.count == starts.count else {
+    guard complete else {
       if !read.isEmpty {
         sink.discardAbsorbed()
         Self.partCounts.noteDiscarded()
@@ -211,6 +252,85 @@ extension CSVFormat {
     Self.partCounts.noteSplit()
     cutsHeld = true
     return read
+  }
+
+  /// The offset just after a line feed at or after `offset` from where the next rows read
+  /// as records of `fieldCount` fields with balanced quotes: a line feed inside a quoted
+  /// field (a comment on several lines) mostly fails that, and a cut there would make part
+  /// of the file be read again. The first line start when none of the next 64 passes; the
+  /// cut is checked anyway.
+  private func recordStart(after offset: Int, in file: FileBlocks, size: Int, delimiter: UInt8, fieldCount: Int?)
+    throws(FileProblem) -> Int?
+  {
+    let first = try lineStart(after: offset, in: file, size: size)
+    guard let fieldCount else { return first }
+    var candidate = first
+    for _ in 0..<64 {
+      guard let start = candidate else { break }
+      if let shapes = try rowShapes(at: start, in: file, delimiter: delimiter), !shapes.isEmpty,
+        shapes.allSatisfy({ $0 == fieldCount })
+      {
+        return start
+      }
+      candidate = try lineStart(after: start, in: file, size: size)
+    }
+    return first
+  }
+
+  /// The field counts of the rows (up to 16, blank lines left out) that start at `offset`
+  /// and end within the next 64 KiB, read as if a record started there; nil when a quote
+  /// sits inside an unquoted field or text follows a closing quote, which a record start
+  /// would not give.
+  private func rowShapes(at offset: Int, in file: FileBlocks, delimiter: UInt8) throws(FileProblem) -> [Int]? {
+    let size = 1 << 16
+    let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { block.deallocate() }
+    let got = try file.read(into: block, count: size, at: offset)
+    let bytes = UnsafeRawBufferPointer(start: block, count: got)
+    let quote = UInt8(ascii: "\"")
+    var shapes: [Int] = []
+    var fields = 1
+    var inQuotes = false
+    var fieldStart = true
+    var afterQuote = false
+    var empty = true
+    var index = 0
+    while index < got && shapes.count < 16 {
+      let byte = bytes[index]
+      index += 1
+      if inQuotes {
+        if byte == quote {
+          if index < got && bytes[index] == quote {
+            index += 1
+          } else {
+            inQuotes = false
+            afterQuote = true
+          }
+        }
+        continue
+      }
+      switch byte {
+      case quote:
+        guard fieldStart else { return nil }
+        inQuotes = true
+        fieldStart = false
+        empty = false
+      case delimiter:
+        fields += 1
+        fieldStart = true
+        afterQuote = false
+        empty = false
+      case 0x0A, 0x0D:
+        if byte == 0x0D && index < got && bytes[index] == 0x0A { index += 1 }
+        if !empty { shapes.append(fields) }
+        (fields, fieldStart, afterQuote, empty) = (1, true, false, true)
+      default:
+        guard !afterQuote else { return nil }
+        fieldStart = false
+        empty = false
+      }
+    }
+    return shapes
   }
 
   /// The offset just after the first line feed at or after `offset`; nil when there is none.

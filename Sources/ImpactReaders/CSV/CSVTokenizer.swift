@@ -56,10 +56,11 @@ struct CSVTokenizer {
   }
 
   /// Tokenizes from `origin` (where `file` is positioned), numbering lines from 1, until
-  /// the first record that starts at `limit` or after, or until `stopWhen` says so; returns
+  /// the first record that starts at `limit` or after, or until `stopWhen`, asked with the
+  /// file offset of each record before it is read, says so; returns
   /// where it stopped.
   func tokenize(
-    _ file: FileBlocks, from origin: Int, stopAt limit: Int?, stopWhen: (() -> Bool)? = nil,
+    _ file: FileBlocks, from origin: Int, stopAt limit: Int?, stopWhen: ((_ offset: Int) -> Bool)? = nil,
     _ handler: (CSVRecord) -> Void
   ) throws(FileProblem) -> Stop {
     var origin = origin
@@ -105,7 +106,7 @@ struct CSVTokenizer {
       // Parse whole records; stop at one that may continue in the next block.
       records: while recordStart < end {
         if let limit, origin + recordStart >= limit { return Stop(offset: origin + recordStart, lines: line - 1) }
-        if let stopWhen, stopWhen() { return Stop(offset: origin + recordStart, lines: line - 1) }
+        if let stopWhen, stopWhen(origin + recordStart) { return Stop(offset: origin + recordStart, lines: line - 1) }
         var pos = recordStart
         var count = 0
         var linesInside = 0

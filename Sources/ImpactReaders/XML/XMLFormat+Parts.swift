@@ -20,7 +20,9 @@ extension XMLFormat {
 
   /// How many files were read in parts, how many were read again in one piece, and how
   /// many of those after some of their parts were passed on (for tests and benchmarks).
-  public static var partStatistics: (split: Int, readAgain: Int, discarded: Int) { partCounts.snapshot }
+  public static var partStatistics: (split: Int, readAgain: Int, discarded: Int, repaired: Int) {
+    partCounts.snapshot
+  }
   static let partCounts = PartCounts()
 
   /// The outcome of reading `path` in `parts` parts into `sink`, or nil (having read
