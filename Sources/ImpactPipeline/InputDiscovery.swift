@@ -19,6 +19,8 @@ public struct InputDiscovery {
   public private(set) var skipped: [String] = []
   /// Source globs that matched no file.
   public private(set) var emptyPatterns: [String] = []
+  /// Folders that could not be listed (also in `skipped`), each with the reason.
+  public private(set) var unreadableFolders: [(path: String, reason: String)] = []
 
   /// The paths of the inputs, in reading order.
   public var files: [String] { inputs.map(\.path) }
@@ -67,24 +69,28 @@ public struct InputDiscovery {
 
   /// Adds the files of `folder` and its subfolders (not those reached through a symbolic
   /// link, nor hidden ones) to `found`, or to `skipped` when no format or source claims
-  /// them. A folder that cannot be listed stops the discovery: its files would otherwise
-  /// be left out without a word.
-  private mutating func walk(_ folder: String, sources: [SourceDefinition], into found: inout [String])
-    throws(UsageError)
-  {
+  /// them. A subfolder that cannot be listed is skipped and named with the reason (a
+  /// volume's root-only `lost+found` must not stop every run); the folder given cannot
+  /// be skipped.
+  private mutating func walk(
+    _ folder: String, sources: [SourceDefinition], into found: inout [String], given: Bool = true
+  ) throws(UsageError) {
     let manager = FileManager.default
     let names: [String]
     do {
       names = try manager.contentsOfDirectory(atPath: folder)
     } catch {
       let reason = access(folder, R_OK | X_OK) != 0 ? String(cString: strerror(errno)) : "\(error)"
-      throw UsageError(message: "cannot read the folder \(folder): \(reason)")
+      guard !given else { throw UsageError(message: "cannot read the folder \(folder): \(reason)") }
+      unreadableFolders.append((folder, reason))
+      skipped.append(folder)
+      return
     }
     for name in names where !name.hasPrefix(".") {
       let full = folder + "/" + name
       let type = (try? manager.attributesOfItem(atPath: full))?[.type] as? FileAttributeType
       if type == .typeDirectory {
-        try walk(full, sources: sources, into: &found)
+        try walk(full, sources: sources, into: &found, given: false)
         continue
       }
       if name.lowercased().hasSuffix(".md") { continue }

@@ -183,8 +183,10 @@ extension ValidateCommand {
 /// Tells on standard error which files were passed over, so that nothing is left out
 /// without a word: through `logger` when the command set up logging.
 func warnAboutSkipped(_ discovery: InputDiscovery, logger: Logger? = nil) {
-  var lines = discovery.skipped.map {
-    "skipped \($0): not a .csv, .tsv, .txt or .xml file, and no source's files match it"
+  let unreadable = Dictionary(discovery.unreadableFolders.map { ($0.path, $0.reason) }) { first, _ in first }
+  var lines = discovery.skipped.map { path in
+    unreadable[path].map { "skipped the folder \(path): it cannot be read (\($0)): its files are not read" }
+      ?? "skipped \(path): not a .csv, .tsv, .txt or .xml file, and no source's files match it"
   }
   lines += discovery.emptyPatterns.map { "no file matches \($0)" }
   if let logger {

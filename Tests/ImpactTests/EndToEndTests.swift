@@ -50,9 +50,9 @@ import Testing
     #expect(discovery.files == ["a.csv", "b.csv", "c_link.csv"].map { inbox.path + "/" + $0 })
   }
 
-  /// A subfolder that cannot be listed stops the discovery with its name, instead of its
-  /// files being left out without a word. Root lists every folder: the test needs another
-  /// user.
+  /// A subfolder that cannot be listed is skipped and named with the reason, instead of
+  /// its files being left out without a word. Root lists every folder: the test needs
+  /// another user.
   @Test func anUnreadableFolderIsNamedNotPassedOver() throws {
     guard getuid() != 0 else {
       print("skipped: anUnreadableFolderIsNamedNotPassedOver: root reads every folder (run the tests as another user)")
@@ -62,7 +62,10 @@ import Testing
     inbox.write("locked/a.csv", canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,1,\n")
     chmod(inbox.path + "/locked", 0)
     defer { chmod(inbox.path + "/locked", 0o755) }
-    #expect(throws: UsageError.self) { _ = try InputDiscovery(paths: [inbox.path]) }
+    let discovery = try InputDiscovery(paths: [inbox.path])
+    #expect(discovery.skipped == [inbox.path + "/locked"])
+    #expect(discovery.unreadableFolders.first?.reason.isEmpty == false)
+    #expect(throws: UsageError.self) { _ = try InputDiscovery(paths: [inbox.path + "/locked"]) }
   }
 
   @Test func summaryAccountsForEveryInput() throws {
