@@ -11,7 +11,7 @@ import ImpactSupport
 public final class BatchBuilder: ObservationSink {
   public let catalog: Catalog
   public let territoryTable: TerritoryTable
-  public private(set) var batch = NormalizedBatch()
+  public let batch = NormalizedBatch()
 
   private var labels: [RawField: String] = [:]
   /// Set by a mapped source around each observation: how its value column is named and
@@ -82,8 +82,7 @@ public final class BatchBuilder: ObservationSink {
     guard let part = part as? BatchBuilder else { fatalError("a part of another kind of sink") }
     if let passOn {
       // Handed over, not kept: the batch goes once merged.
-      passOn.part(part.batch)
-      part.batch = NormalizedBatch()
+      passOn.part(part.batch.movedOut())
       passedOn += 1
     } else {
       parts.append(part.batch)

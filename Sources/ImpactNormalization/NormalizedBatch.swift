@@ -77,4 +77,18 @@ public final class NormalizedBatch: @unchecked Sendable {
   public var readCount: Int { records.count + rejects.count }
 
   public init() {}
+
+  /// A new batch holding what this one holds, this one left empty: what a reader hands
+  /// on stops being held by the sink that read it.
+  public func movedOut() -> NormalizedBatch {
+    let moved = NormalizedBatch()
+    swap(&moved.records, &records)
+    swap(&moved.rejects, &rejects)
+    swap(&moved.partners, &partners)
+    swap(&moved.responses, &responses)
+    swap(&moved.periods, &periods)
+    swap(&moved.territories, &territories)
+    swap(&moved.replacements, &replacements)
+    return moved
+  }
 }
