@@ -83,9 +83,11 @@ extension PipelineRunner {
     logger.info(
       "store plan",
       metadata: [
-        "store": "\(store.path)", "stored": "\(plan.items.filter(\.action.isStored).count - plan.newCount)",
-        "new": "\(plan.newCount)", "unchanged": "\(plan.unchanged)", "replaced": "\(plan.replacedPaths.count)",
-        "forgotten": "\(plan.forgottenPaths.count)",
+        "store": "\(store.path)",
+        "stored": .stringConvertible(plan.items.filter(\.action.isStored).count - plan.newCount),
+        "new": .stringConvertible(plan.newCount), "unchanged": .stringConvertible(plan.unchanged),
+        "replaced": .stringConvertible(plan.replacedPaths.count),
+        "forgotten": .stringConvertible(plan.forgottenPaths.count),
       ])
     let skipped = discovery?.skipped ?? []
     let state = plan.state(skipped: skipped)
@@ -164,9 +166,10 @@ extension PipelineRunner {
       logger.info(
         "published",
         metadata: [
-          "run": "\(runID)", "folder": "\(folder.publishedPath)", "read": "\(result.counts.read)",
-          "accepted": "\(result.counts.accepted)", "rejected": "\(result.counts.rejected)",
-          "superseded": "\(result.counts.superseded)", "new_inputs": "\(delta.new.count)",
+          "run": "\(runID)", "folder": "\(folder.publishedPath)", "read": .stringConvertible(result.counts.read),
+          "accepted": .stringConvertible(result.counts.accepted),
+          "rejected": .stringConvertible(result.counts.rejected),
+          "superseded": .stringConvertible(result.counts.superseded), "new_inputs": .stringConvertible(delta.new.count),
         ])
       if let keep {
         let removed = RunFolder.prune(outputDirectory: output, keep: keep)

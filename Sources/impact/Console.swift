@@ -34,11 +34,28 @@ struct ImpactLogHandler: LogHandler {
     LoggingSystem.bootstrap { label in ImpactLogHandler(logLevel: level, format: format, label: label) }
   }
 
-  /// One JSON log line, written whole.
-  static func writeJSON(level: String, label: String = "impact", message: String, fields: [(String, String)]) {
-    let members =
-      [("time", Store.timestamp(Date())), ("level", level), ("label", label), ("message", message)] + fields
-    emit("{" + members.map { "\(JSONValue.quoted($0.0)):\(JSONValue.quoted($0.1))" }.joined(separator: ",") + "}\n")
+  /// One JSON log line, written whole: counts as numbers, the rest as strings, the
+  /// message without the `impact: ` its label already says.
+  static func writeJSON(level: String, label: String = "impact", message: String, fields: [(String, JSONValue)]) {
+    let text = message.hasPrefix("impact: ") ? String(message.dropFirst("impact: ".count)) : message
+    let members: [(String, JSONValue)] =
+      [
+        ("time", .string(Store.timestamp(Date()))), ("level", .string(level)), ("label", .string(label)),
+        ("message", .string(text)),
+      ] + fields
+    emit(
+      "{"
+        + members.map { name, value in
+          let literal: String
+          if case .number(let number) = value {
+            literal = number
+          } else if case .string(let string) = value {
+            literal = JSONValue.quoted(string)
+          } else {
+            literal = JSONValue.quoted(value.serialized())
+          }
+          return JSONValue.quoted(name) + ":" + literal
+        }.joined(separator: ",") + "}\n")
   }
 
   /// Writes a whole line to standard error, erasing the progress bar first.
@@ -59,7 +76,14 @@ struct ImpactLogHandler: LogHandler {
     if let extra = event.metadata { merged.merge(extra) { $1 } }
     let fields = merged.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }
     if format == .json {
-      Self.writeJSON(level: event.level.rawValue, label: label, message: event.message.description, fields: fields)
+      // A value given as an integer (`.stringConvertible(count)`) is written as a number.
+      let values = merged.sorted { $0.key < $1.key }.map { key, value -> (String, JSONValue) in
+        if case .stringConvertible(let convertible) = value, let number = convertible as? any BinaryInteger {
+          return (key, .number("\(number)"))
+        }
+        return (key, .string("\(value)"))
+      }
+      Self.writeJSON(level: event.level.rawValue, label: label, message: event.message.description, fields: values)
       return
     }
     Self.emit(

@@ -72,7 +72,7 @@ struct Impact: ParsableCommand {
   /// `--log-format json`, like the other log lines.
   static func fail(_ message: String, code: Int32) -> Never {
     if ImpactLogHandler.format == .json {
-      ImpactLogHandler.writeJSON(level: "error", message: message, fields: [("exit_code", "\(code)")])
+      ImpactLogHandler.writeJSON(level: "error", message: message, fields: [("exit_code", .integer(Int(code)))])
     } else {
       FileHandle.standardError.write(Data((message + "\n").utf8))
     }

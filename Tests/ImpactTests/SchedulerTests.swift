@@ -184,7 +184,8 @@ import Testing
     // With JSON logs, the final error is a JSON line too.
     let json = try impact(runArguments(inbox: inbox, output: output, ["--log-format", "json"]))
     let object = try JSONSerialization.jsonObject(with: Data(json.error.utf8)) as? [String: Any]
-    #expect(object?["level"] as? String == "error" && object?["exit_code"] as? String == "3", "\(json.error)")
+    #expect(object?["level"] as? String == "error" && object?["exit_code"] as? Int == 3, "\(json.error)")
+    #expect((object?["message"] as? String)?.hasPrefix("impact: ") == false)
     let metrics = try String(contentsOfFile: work.path + "/m.prom", encoding: .utf8)
     #expect(metrics.contains("impact_run_success{pipeline=\"pipelines/canonical.yml\"} 0"))
     #expect(metrics.contains("impact_run_status{pipeline=\"pipelines/canonical.yml\",status=\"locked\"} 1"))
@@ -249,10 +250,14 @@ import Testing
     #expect(outcome.status == 0, "\(outcome.error)")
     let lines = outcome.error.split(separator: "\n")
     #expect(!lines.isEmpty)
+    var published: [String: Any]?
     for line in lines {
       let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
       #expect(object?["level"] != nil && object?["message"] != nil && object?["time"] != nil, "\(line)")
+      if object?["message"] as? String == "published" { published = object }
     }
+    // Counts are numbers, for a log collector to sum.
+    #expect(published?["read"] as? Int == 500 && published?["run"] is String, "\(outcome.error)")
     let metrics = try String(contentsOfFile: metricsPath, encoding: .utf8)
     let label = "pipeline=\"pipelines/canonical.yml\""
     #expect(metrics.contains("# TYPE impact_run_duration_seconds gauge"))
