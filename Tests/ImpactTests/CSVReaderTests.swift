@@ -182,6 +182,14 @@ import Testing
     #expect(result.batch.records.isEmpty)
   }
 
+  /// A row with text after a closing quote is refused as written, the text included.
+  @Test func showsARowWithTextAfterAClosingQuoteAsWritten() {
+    let text = canonicalHeader + "a,\"r1\"x,2023,75056,social.beneficiaries,5,\r\n"
+    let result = readFile(folder.write("stray.csv", text))
+    #expect(result.reasons == [.malformedRow])
+    #expect(result.batch.rejects.first?.value == "a,\"r1\"x,2023,75056,social.beneficiaries,5,")
+  }
+
   @Test func refusesBinaryFiles() {
     let result = readFile(folder.write("binary.csv", bytes: Array(canonicalHeader.utf8) + [0, 1, 2, 3]))
     #expect(result.outcome.problem?.message.contains("NUL") == true)

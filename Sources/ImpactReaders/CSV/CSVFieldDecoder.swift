@@ -63,13 +63,21 @@ struct CSVFieldDecoder {
     }
   }
 
-  /// The row as text, for a reject: fields joined by the delimiter, at most 300 bytes.
+  /// The row as text, for a reject: fields joined by the delimiter, at most 300 bytes; a
+  /// record with text after a closing quote as written, quotes included (its fields lost
+  /// that text).
   func rowText(_ record: CSVRecord) -> String {
     var output: [UInt8] = []
-    for index in 0..<record.fields.count {
-      if index > 0 { output.append(delimiter) }
-      appendDecoded(record, index, to: &output)
-      if output.count > 300 { break }
+    if record.strayQuote {
+      for byte in record.raw.prefix(400) {
+        if windows1252 { Windows1252.appendUTF8(of: byte, to: &output) } else { output.append(byte) }
+      }
+    } else {
+      for index in 0..<record.fields.count {
+        if index > 0 { output.append(delimiter) }
+        appendDecoded(record, index, to: &output)
+        if output.count > 300 { break }
+      }
     }
     if output.count > 300 {
       output.removeLast(output.count - 300)

@@ -20,6 +20,9 @@ struct CSVRecord {
   let line: Int
   /// Text followed a closing quote (`"a"b`); the record cannot be trusted.
   let strayQuote: Bool
+  /// The record's bytes as written, without its line end: what a reject of a record that
+  /// cannot be trusted shows.
+  let raw: UnsafeRawBufferPointer
 
   func bytes(_ index: Int) -> UnsafeRawBufferPointer {
     let field = fields[index]
@@ -111,6 +114,7 @@ struct CSVTokenizer {
         var count = 0
         var linesInside = 0
         var stray = false
+        var recordEnd = pos
         fieldLoop: while true {
           if count == fields.count {
             let bigger = UnsafeMutableBufferPointer<CSVField>.allocate(capacity: fields.count * 2)
@@ -166,6 +170,7 @@ struct CSVTokenizer {
             count += 1
             pos = scan
           }
+          recordEnd = pos
           if pos >= end {
             if !eof { break records }
             break fieldLoop
@@ -191,7 +196,7 @@ struct CSVTokenizer {
         handler(
           CSVRecord(
             base: bytes, fields: UnsafeBufferPointer(start: fields.baseAddress, count: count), line: line,
-            strayQuote: stray))
+            strayQuote: stray, raw: UnsafeRawBufferPointer(start: bytes + recordStart, count: recordEnd - recordStart)))
         line += linesInside
         recordStart = pos
       }
