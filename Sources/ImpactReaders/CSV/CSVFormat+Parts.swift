@@ -25,8 +25,9 @@ extension CSVFormat {
     min(max(size / max(1, minimumPartBytes / 2), threads), threads * 4)
   }
 
-  /// How many files were read in parts, how many were read again in one piece, and how
-  /// many of those after some of their parts were passed on (for tests and benchmarks).
+  /// How many files were read in parts, how many were read again in one piece, how many
+  /// of those after some of their parts were passed on, and how many missed cuts were read
+  /// past from the part before (for tests and benchmarks).
   public static var partStatistics: (split: Int, readAgain: Int, discarded: Int, repaired: Int) {
     partCounts.snapshot
   }
@@ -95,7 +96,7 @@ extension CSVFormat {
       delimiter: delimiter, sink: sink, outcome: &outcome, confirm: nil, cutsHeld: &cutsHeld)
   }
 
-  /// The same; `cutsHeld` tells whether the cuts fell between records, and `confirm`,
+  /// The same; `cutsHeld` tells whether every part read cleanly, and `confirm`,
   /// asked before the first part is absorbed, may still refuse them.
   private func readInParts(
     path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, windows1252: Bool,
@@ -178,11 +179,13 @@ extension CSVFormat {
     }
     guard !cuts.isEmpty else { return nil }
     let starts = [0] + cuts
-    let sinks = starts.map { _ in makePart(starts.count) }
-    let mappers = starts.indices.map { $0 == 0 ? makeMapper(sinks[0]) : headerRow.continuing(into: sinks[$0]) }
+    let mappers = starts.indices.map { index in
+      let part = makePart(starts.count)
+      return index == 0 ? makeMapper(part) : headerRow.continuing(into: part)
+    }
     var read: [Mapper] = []
     var lineOffset = 0
-    var cutMissed = false
+    var failed = false
     var complete = false
     // After a cut that fell inside a record, the parts up to the next cut found at a record
     // start are read again in one piece, from where the part before stopped.
@@ -211,7 +214,7 @@ extension CSVFormat {
       // A part that started at a record must read cleanly (else the file has a problem
       // whose place one sequential read tells best).
       guard case .success(let (stop, mapper)) = result else {
-        cutMissed = true
+        failed = true
         return false
       }
       if index == 0, let confirm, !confirm() { return false }
@@ -236,7 +239,7 @@ extension CSVFormat {
         complete = resumeAt == starts.count
         return !complete
       } catch {
-        cutMissed = true
+        failed = true
         return false
       }
     }
@@ -245,8 +248,8 @@ extension CSVFormat {
         sink.discardAbsorbed()
         Self.partCounts.noteDiscarded()
       }
-      if cutMissed { Self.partCounts.noteReadAgain() }
-      cutsHeld = !cutMissed
+      if failed { Self.partCounts.noteReadAgain() }
+      cutsHeld = !failed
       return nil
     }
     Self.partCounts.noteSplit()
