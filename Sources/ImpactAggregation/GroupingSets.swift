@@ -94,8 +94,12 @@ public struct GroupingSetAggregator {
   private var cellKeys: [(indicator: Int16, year: Int, departement: Int16, partner: Int32)] = []
   private var cells: [Statistics] = []
   /// For stock indicators (`last`): per (indicator, year, territory, partner), the latest
-  /// value by period end, then input order (the record's index in the ledger).
-  private var latestStock: [StockKey: (periodEnd: Int, order: Int, value: Quantity)] = [:]
+  /// value by period end, then input order (the record's index in the ledger); a
+  /// partner's levels sit together, partners following each other as they were added.
+  private var stockLevels: [StockLevel] = []
+  /// The level of each (indicator, year, territory) for the partner being added: an entry
+  /// of an earlier partner is stale, and replaced (see `add`).
+  private var stockSlots = UInt64IndexMap()
   private let isStock: [Bool]
   /// The parts of the partners fed (see `addAll(partners:of:)`), out of `partCount`.
   private var heldParts: Set<Int> = []
@@ -180,12 +184,21 @@ public struct GroupingSetAggregator {
     }
     cells[Int(cell)].add(record.value)
     if isStock[Int(record.indicator)] {
-      let key = StockKey(indicator: record.indicator, year: year, territory: record.territory, partner: partner)
+      let key = StockLevel.key(indicator: record.indicator, year: year, territory: record.territory)
       let periodEnd = periodEnds[Int(record.period)]
-      if let current = latestStock[key], current.periodEnd > periodEnd {
+      if let index = stockSlots.value(for: key), stockLevels[Int(index)].partner == partner {
         // An older period read later does not replace a newer level.
+        if stockLevels[Int(index)].periodEnd <= periodEnd {
+          stockLevels[Int(index)].periodEnd = periodEnd
+          stockLevels[Int(index)].order = order
+          stockLevels[Int(index)].value = record.value
+        }
       } else {
-        latestStock[key] = (periodEnd, order, record.value)
+        stockSlots.update(Int32(stockLevels.count), for: key)
+        stockLevels.append(
+          StockLevel(
+            indicator: record.indicator, year: year, territory: record.territory, partner: partner,
+            periodEnd: periodEnd, order: order, value: record.value))
       }
     }
     let transition = transitionIndex[Int(record.indicator)]
@@ -251,7 +264,7 @@ public struct GroupingSetAggregator {
     heldParts.formUnion(other.heldParts)
     cellKeys += other.cellKeys
     cells += other.cells
-    latestStock.merge(other.latestStock) { mine, _ in mine }
+    stockLevels += other.stockLevels
     func union(_ words: inout [UInt64], _ more: [UInt64]) {
       if words.isEmpty { words = [UInt64](repeating: 0, count: more.count) }
       for index in more.indices { words[index] |= more[index] }
@@ -298,7 +311,7 @@ public struct GroupingSetAggregator {
     let byPartner = cellsByPartner()
     let space = GroupSpace(ledger: ledger, partners: byPartner.partnerCount)
     var result: [AggregateRow] = []
-    let stocksOverYears = latestStock.isEmpty ? [:] : latestStockOverYears
+    let stocksOverYears = stockLevels.isEmpty ? [] : latestStockOverYears
     for grouping in groupings {
       var groupOfSlot = [Int32](repeating: -1, count: space.count(grouping))
       var groups: [(key: GroupKey, statistics: Statistics, partners: Int)] = []
@@ -349,17 +362,24 @@ public struct GroupingSetAggregator {
     return result
   }
 
-  /// Each stock series' latest level over all years, for the groupings without a year.
-  private var latestStockOverYears: [StockKey: (periodEnd: Int, order: Int, value: Quantity)] {
-    var series: [StockKey: (periodEnd: Int, order: Int, value: Quantity)] = [:]
-    series.reserveCapacity(latestStock.count)
-    for (key, latest) in latestStock {
-      var seriesKey = key
-      seriesKey.year = 0
-      if let current = series[seriesKey], (current.periodEnd, current.order) > (latest.periodEnd, latest.order) {
-        continue
+  /// Each stock series' latest level over all years (with year 0), for the groupings
+  /// without a year.
+  private var latestStockOverYears: [StockLevel] {
+    var series: [StockLevel] = []
+    var slots = UInt64IndexMap(capacity: stockLevels.count)
+    for level in stockLevels {
+      var latest = level
+      latest.year = 0
+      let key = StockLevel.key(indicator: level.indicator, year: Period.years.lowerBound, territory: level.territory)
+      // A partner's levels sit together: a slot holding another partner's is stale.
+      if let index = slots.value(for: key), series[Int(index)].partner == level.partner {
+        if (series[Int(index)].periodEnd, series[Int(index)].order) < (level.periodEnd, level.order) {
+          series[Int(index)] = latest
+        }
+      } else {
+        slots.update(Int32(series.count), for: key)
+        series.append(latest)
       }
-      series[seriesKey] = latest
     }
     return series
   }
@@ -370,23 +390,24 @@ public struct GroupingSetAggregator {
   private func applyStocks(
     _ grouping: Grouping, to groups: inout [(key: GroupKey, statistics: Statistics, partners: Int)],
     space: GroupSpace, densePartner: [Int32], groupOfSlot: [Int32],
-    overYears: [StockKey: (periodEnd: Int, order: Int, value: Quantity)]
+    overYears: [StockLevel]
   ) {
-    guard !latestStock.isEmpty else { return }
+    guard !stockLevels.isEmpty else { return }
     let hasYear = grouping == .indicatorYear || grouping == .indicatorYearRegion
-    let series = hasYear ? latestStock : overYears
-    var levels: [Int: Statistics] = [:]
-    for (key, latest) in series {
+    var levels = [Statistics?](repeating: nil, count: groups.count)
+    for latest in hasYear ? stockLevels : overYears {
       // A stock's record made a cell too: its partner has a dense index.
-      guard densePartner[Int(key.partner)] >= 0 else { continue }
+      guard densePartner[Int(latest.partner)] >= 0 else { continue }
       let slot = space.slot(
-        grouping, indicator: key.indicator, year: key.year, departement: departements[Int(key.territory)],
-        partner: densePartner[Int(key.partner)])
-      let group = groupOfSlot[slot]
+        grouping, indicator: latest.indicator, year: latest.year, departement: departements[Int(latest.territory)],
+        partner: densePartner[Int(latest.partner)])
+      let group = Int(groupOfSlot[slot])
       guard group >= 0 else { continue }
-      levels[Int(group), default: Statistics()].add(latest.value)
+      if levels[group] == nil { levels[group] = Statistics() }
+      levels[group]!.add(latest.value)
     }
-    for (group, level) in levels {
+    for (group, level) in levels.enumerated() {
+      guard let level else { continue }
       let observations = groups[group].statistics.observations
       groups[group].statistics = level
       groups[group].statistics.observations = observations
@@ -450,11 +471,22 @@ public struct GroupingSetAggregator {
     return (order, dense, partnerCount)
   }
 
-  private struct StockKey: Hashable {
+  /// A stock series' latest level in a year (or over all years, year 0).
+  private struct StockLevel {
     var indicator: Int16
     var year: Int
     var territory: Int32
     var partner: Int32
+    var periodEnd: Int
+    var order: Int
+    var value: Quantity
+
+    /// The (indicator, year, territory) of a level in one word, the partner left out.
+    @inline(__always)
+    static func key(indicator: Int16, year: Int, territory: Int32) -> UInt64 {
+      UInt64(UInt32(bitPattern: territory)) << 32 | UInt64(UInt16(bitPattern: indicator)) << 16
+        | UInt64(UInt16(truncatingIfNeeded: year - Period.years.lowerBound))
+    }
   }
 
   /// The groups a grouping can have, as one flat range of slots: indicator × year ×

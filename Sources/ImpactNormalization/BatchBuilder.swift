@@ -146,7 +146,9 @@ public final class BatchBuilder: ObservationSink {
       reject(raw, .invalidValue, .response, "a response id has at most 128 characters")
       return
     }
-    guard let indicator = catalog.index(of: lowercased(trim(raw.indicator!))) else {
+    // Catalog ids are lower case: the id as written first, lower-cased only when it is not one.
+    let indicatorBytes = trim(raw.indicator!)
+    guard let indicator = catalog.index(of: indicatorBytes) ?? catalog.index(of: lowercased(indicatorBytes)) else {
       reject(raw, .unknownIndicator, .indicator, unknownIndicatorMessage(raw.indicator!))
       return
     }

@@ -398,6 +398,7 @@ import Testing
         p,r2,2024-Q2,75056,digital_inclusion.advisors,4,
         p,r3,2024-Q1,69123,digital_inclusion.advisors,2,
         q,r1,2023-Q4,33063,digital_inclusion.advisors,5,
+        q,r2,2024-Q1,75056,digital_inclusion.advisors,7,
         p,r4,2024-Q1,75056,digital_inclusion.advisors,9,
 
         """)
@@ -407,14 +408,15 @@ import Testing
       inputs: try InputDiscovery(paths: [folder.path + "/stocks.csv"]), outputDirectory: output.path)
     let index = try #require(result.ledger.catalog.index(of: "digital_inclusion.advisors"))
     let rows = result.rows.filter { $0.indicator == index }
-    // Latest per (partner, territory): p@75056 Q2 → 4 (the later-read Q1 does not win), p@69123 → 2, q → 5.
+    // Latest per (partner, territory): p@75056 Q2 → 4 (the later-read Q1 does not win), p@69123 → 2,
+    // q@33063 → 5, q@75056 → 7 (another partner's series, however late p's level there).
     let overall = try #require(rows.first { $0.grouping == .indicator })
-    #expect(overall.statistics.sum == Int128(11_000_000))
-    #expect(overall.statistics.observations == 5)
-    #expect(overall.statistics.meanMicros == Quantity.divideRounded(11_000_000, by: 3))
+    #expect(overall.statistics.sum == Int128(18_000_000))
+    #expect(overall.statistics.observations == 6)
+    #expect(overall.statistics.meanMicros == Quantity.divideRounded(18_000_000, by: 4))
     let byYear = rows.filter { $0.grouping == .indicatorYear }.map { ($0.year!, $0.statistics.sum) }
     #expect(byYear.map(\.0) == [2023, 2024])
-    #expect(byYear.map(\.1) == [Int128(5_000_000), Int128(6_000_000)])
+    #expect(byYear.map(\.1) == [Int128(5_000_000), Int128(13_000_000)])
   }
 }
 
