@@ -48,6 +48,16 @@ public struct ByteBuffer {
     count += bytes.count
   }
 
+  /// Appends a copy of bytes the buffer holds already (which `append(_:)` must not be
+  /// given: growing frees them before they are copied).
+  @inline(__always)
+  public mutating func appendCopy(of range: Range<Int>) {
+    precondition(range.lowerBound >= 0 && range.upperBound <= count, "a range of the buffer's bytes")
+    reserve(range.count)
+    (base + count).copyMemory(from: base + range.lowerBound, byteCount: range.count)
+    count += range.count
+  }
+
   /// Appends a non-negative integer in decimal.
   @inline(__always)
   public mutating func appendDecimal(_ value: UInt64) {

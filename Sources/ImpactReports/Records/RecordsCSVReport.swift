@@ -40,13 +40,24 @@ public struct RecordsCSVReport: LedgerReport {
       chunkCount: (records.count + chunkRecords - 1) / chunkRecords
     ) { chunk, buffer in
       records.withUnsafeBufferPointer { all in
+        // A response's observations follow each other: the cells up to the region, formatted
+        // for the record before, are copied when its response, period and territory match.
+        var previous: (response: Int32, period: Int32, territory: Int32) = (-1, -1, -1)
+        var prefix = 0..<0
         for record in all[(chunk * chunkRecords)..<min(all.count, (chunk + 1) * chunkRecords)]
         where !record.superseded {
-          buffer.append(partners[Int(responses.tag(of: record.response))])
-          responses.withBytes(of: record.response) { CSVWriter.appendText($0, to: &buffer) }
-          buffer.append(0x2C)
-          buffer.append(periods[Int(record.period)])
-          buffer.append(territories[Int(record.territory)])
+          if previous == (record.response, record.period, record.territory) {
+            buffer.appendCopy(of: prefix)
+          } else {
+            let start = buffer.count
+            buffer.append(partners[Int(responses.tag(of: record.response))])
+            responses.withBytes(of: record.response) { CSVWriter.appendText($0, to: &buffer) }
+            buffer.append(0x2C)
+            buffer.append(periods[Int(record.period)])
+            buffer.append(territories[Int(record.territory)])
+            previous = (record.response, record.period, record.territory)
+            prefix = start..<buffer.count
+          }
           buffer.append(indicators[Int(record.indicator)])
           buffer.appendMicros(record.value.micros)
           buffer.append(units[Int(record.indicator)])
