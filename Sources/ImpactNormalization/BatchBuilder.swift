@@ -46,7 +46,7 @@ public final class BatchBuilder: ObservationSink {
     self.territoryTable = territoryTable
     if expectedRecords > 0 {
       batch.records.reserveCapacity(expectedRecords)
-      batch.responses = ByteStringTable(capacity: expectedRecords / 3)
+      batch.responses = ByteStringTable(capacity: expectedRecords / 3, indexed: false)
     }
     rules = catalog.indicators.map { ($0.integer, $0.minimum, $0.maximum) }
   }

@@ -133,7 +133,7 @@ extension NormalizedBatch {
     else { throw DecodeError(message: "damaged batch: record columns differ in length") }
     let batch = NormalizedBatch()
     batch.partners = try ByteStringTable(from: &reader)
-    batch.responses = try ByteStringTable(from: &reader)
+    batch.responses = try ByteStringTable(from: &reader, indexed: false)
     let periodCount = try reader.readCount(minimumSize: 8)
     for _ in 0..<periodCount {
       let text = try reader.readString()

@@ -58,14 +58,15 @@ public struct BatchReject: Sendable {
 /// Everything normalization produced for one input file, in file order.
 ///
 /// Batches are built by worker threads, one per file, and handed to the ledger in input
-/// order; their string tables are local, so the ledger re-maps ids once per distinct string.
+/// order; their string tables are local, so the ledger re-maps ids once per string id.
 public final class NormalizedBatch: @unchecked Sendable {
   public internal(set) var records: ContiguousArray<BatchRecord> = []
   public internal(set) var rejects: [BatchReject] = []
   /// Normalized partner ids.
   public internal(set) var partners = ByteStringTable(capacity: 16)
-  /// Response ids, tagged with their local partner id.
-  public internal(set) var responses = ByteStringTable(capacity: 1024)
+  /// Response ids, tagged with their local partner id: unindexed, so a response read again
+  /// further on may hold a second id (the ledger's table is the one that de-duplicates).
+  public internal(set) var responses = ByteStringTable(capacity: 1024, indexed: false)
   /// Normalized period texts and their years.
   public internal(set) var periods: [Period] = []
   /// Normalized territories.

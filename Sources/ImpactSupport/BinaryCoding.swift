@@ -187,18 +187,23 @@ extension ByteStringTable {
     bytes.withUnsafeBytes { writer.write(raw: $0) }
   }
 
-  public init(from reader: inout BinaryReader) throws(BinaryReader.DecodeError) {
+  /// An indexed table holds no string twice; an unindexed one may.
+  public init(from reader: inout BinaryReader, indexed: Bool = true) throws(BinaryReader.DecodeError) {
     let tags = try reader.readNarrow()
     let lengths = try reader.readNarrow()
     let bytes = try reader.readRaw()
     guard tags.count == lengths.count, lengths.allSatisfy({ $0 >= 0 }), lengths.reduce(0, +) == bytes.count,
       tags.allSatisfy({ (0...Int64(UInt32.max)).contains($0) })
     else { throw BinaryReader.DecodeError(message: "a damaged string table") }
-    self.init(capacity: tags.count)
+    self.init(capacity: tags.count, indexed: indexed)
     var start = 0
     for (expected, (tag, length)) in zip(tags, lengths).enumerated() {
       let string = UnsafeRawBufferPointer(rebasing: bytes[start..<start + Int(length)])
       start += Int(length)
+      guard indexed else {
+        _ = appendUnindexed(string, tag: UInt32(tag))
+        continue
+      }
       guard intern(string, tag: UInt32(tag)) == Int32(expected) else {
         throw BinaryReader.DecodeError(message: "a string table holds the same string twice")
       }

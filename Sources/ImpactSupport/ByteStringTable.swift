@@ -4,7 +4,14 @@
 /// The hot loops of the readers hand out fields as borrowed bytes; this table turns them
 /// into small integers without allocating a `String` per field. The `tag` scopes a string
 /// (for example a response id within its partner) without building a composite key.
+///
+/// An unindexed table hashes nothing: a string gets a new id unless it repeats the one
+/// interned last, so the same string may hold two ids. A batch's response ids, which the
+/// ledger interns again into its indexed table, are kept so: the rows of a response follow
+/// each other, and hashing each response twice cost a tenth of a run.
 public struct ByteStringTable: Sendable {
+  /// Whether strings are found by hash (see above).
+  public let indexed: Bool
   private var arena: [UInt8] = []
   private var starts: [Int] = [0]
   private var tags: [UInt32] = []
@@ -16,9 +23,10 @@ public struct ByteStringTable: Sendable {
   private var last: Int32 = -1
 
   /// Creates an empty table sized for about `capacity` strings before it grows.
-  public init(capacity: Int = 64) {
+  public init(capacity: Int = 64, indexed: Bool = true) {
+    self.indexed = indexed
     var size = 16
-    while size < capacity * 2 { size <<= 1 }
+    while indexed && size < capacity * 2 { size <<= 1 }
     slots = [Int32](repeating: -1, count: size)
     mask = size - 1
   }
@@ -29,6 +37,7 @@ public struct ByteStringTable: Sendable {
   /// The id of `bytes` under `tag`, adding it when it is new.
   public mutating func intern(_ bytes: UnsafeRawBufferPointer, tag: UInt32 = 0) -> Int32 {
     if last >= 0 && tags[Int(last)] == tag && equals(Int(last), bytes) { return last }
+    guard indexed else { return appendUnindexed(bytes, tag: tag) }
     let hash = byteHash(bytes, seed: UInt64(tag))
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
@@ -51,14 +60,26 @@ public struct ByteStringTable: Sendable {
     return id
   }
 
+  /// Gives `bytes` under `tag` a new id in an unindexed table, whatever it holds.
+  mutating func appendUnindexed(_ bytes: UnsafeRawBufferPointer, tag: UInt32) -> Int32 {
+    precondition(!indexed, "an indexed table holds a string once")
+    last = Int32(tags.count)
+    arena.append(contentsOf: bytes)
+    starts.append(arena.count)
+    tags.append(tag)
+    return last
+  }
+
   /// The id of `string` under `tag`, adding it when it is new.
   public mutating func intern(_ string: String, tag: UInt32 = 0) -> Int32 {
     var copy = string
     return copy.withUTF8 { intern(UnsafeRawBufferPointer($0), tag: tag) }
   }
 
-  /// The id of `bytes` under `tag`, or nil when the table does not hold it.
+  /// The id of `bytes` under `tag`, or nil when the table does not hold it (an indexed
+  /// table's).
   public func find(_ bytes: UnsafeRawBufferPointer, tag: UInt32 = 0) -> Int32? {
+    precondition(indexed, "find in an unindexed table")
     let hash = byteHash(bytes, seed: UInt64(tag))
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
@@ -99,8 +120,9 @@ public struct ByteStringTable: Sendable {
     arena.removeSubrange(starts[count]...)
     starts.removeSubrange((count + 1)...)
     tags.removeSubrange(count...)
-    hashes.removeSubrange(count...)
     last = -1
+    guard indexed else { return }
+    hashes.removeSubrange(count...)
     for index in slots.indices { slots[index] = -1 }
     for id in 0..<count {
       var slot = Int(truncatingIfNeeded: hashes[id]) & mask

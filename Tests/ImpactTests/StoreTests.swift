@@ -311,6 +311,30 @@ import Testing
     #expect(folders.contains(RunFolder.current(in: output.path) ?? "?"))
   }
 
+  @Test func aResponseReadAgainFurtherOnHasTwoBatchIDsAndOneInTheLedger() throws {
+    let folder = TemporaryDirectory()
+    let path = folder.write(
+      "again.csv",
+      canonicalHeader + """
+        p,r1,2023,75056,social.beneficiaries,1,
+        p,r1,2023,75056,social.volunteers,4,
+        p,r2,2023,75056,social.beneficiaries,2,
+        p,r1,2023,75056,social.beneficiaries,3,
+
+        """)
+    let result = readFile(path)
+    // A batch spares the hash of a response that repeats the row before, nothing more.
+    #expect(result.batch.records.map(\.response) == [0, 0, 1, 2])
+    let encoded = result.batch.encoded(catalog: shippedCatalog)
+    let decoded = try encoded.withUnsafeBytes { try NormalizedBatch.decode($0, catalog: shippedCatalog) }
+    #expect(decoded.encoded(catalog: shippedCatalog) == encoded)
+    #expect(decoded.records.map(\.response) == [0, 0, 1, 2])
+    let (ingested, events) = try ingest([path])
+    #expect(ingested.counts.accepted == 3 && ingested.counts.superseded == 1)
+    #expect(events.map(\.line) == [2])
+    #expect(ingested.ledger.responses.count == 2)
+  }
+
   @Test func aBatchSurvivesTheStoreUnchanged() throws {
     let result = readFile(repositoryRoot + "/samples/canonical/crea-sol-2023.csv")
     let encoded = result.batch.encoded(catalog: shippedCatalog)
