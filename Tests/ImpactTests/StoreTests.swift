@@ -311,6 +311,14 @@ import Testing
     #expect(folders.contains(RunFolder.current(in: output.path) ?? "?"))
   }
 
+  /// `batch` as the store writes it, and read back, which must write the same bytes.
+  func storedAndRead(_ batch: NormalizedBatch) throws -> (encoded: [UInt8], decoded: NormalizedBatch) {
+    let encoded = batch.encoded(catalog: shippedCatalog)
+    let decoded = try encoded.withUnsafeBytes { try NormalizedBatch.decode($0, catalog: shippedCatalog) }
+    #expect(decoded.encoded(catalog: shippedCatalog) == encoded)
+    return (encoded, decoded)
+  }
+
   @Test func aResponseReadAgainFurtherOnHasTwoBatchIDsAndOneInTheLedger() throws {
     let folder = TemporaryDirectory()
     let path = folder.write(
@@ -325,10 +333,7 @@ import Testing
     let result = readFile(path)
     // A batch spares the hash of a response that repeats the row before, nothing more.
     #expect(result.batch.records.map(\.response) == [0, 0, 1, 2])
-    let encoded = result.batch.encoded(catalog: shippedCatalog)
-    let decoded = try encoded.withUnsafeBytes { try NormalizedBatch.decode($0, catalog: shippedCatalog) }
-    #expect(decoded.encoded(catalog: shippedCatalog) == encoded)
-    #expect(decoded.records.map(\.response) == [0, 0, 1, 2])
+    #expect(try storedAndRead(result.batch).decoded.records.map(\.response) == [0, 0, 1, 2])
     let (ingested, events) = try ingest([path])
     #expect(ingested.counts.accepted == 3 && ingested.counts.superseded == 1)
     #expect(events.map(\.line) == [2])
@@ -337,9 +342,7 @@ import Testing
 
   @Test func aBatchSurvivesTheStoreUnchanged() throws {
     let result = readFile(repositoryRoot + "/samples/canonical/crea-sol-2023.csv")
-    let encoded = result.batch.encoded(catalog: shippedCatalog)
-    let decoded = try encoded.withUnsafeBytes { try NormalizedBatch.decode($0, catalog: shippedCatalog) }
-    #expect(decoded.encoded(catalog: shippedCatalog) == encoded)
+    let (encoded, decoded) = try storedAndRead(result.batch)
     #expect(decoded.records.count == result.batch.records.count)
     #expect(decoded.rejects.map(\.message) == result.batch.rejects.map(\.message))
     // Truncated or altered blobs are refused, never misread.
