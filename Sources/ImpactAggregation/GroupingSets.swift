@@ -111,9 +111,6 @@ public struct GroupingSetAggregator {
   private let years: [Int]
   private let periodEnds: [Int]
   private let departements: [Int16]
-  /// The ledger's response table, held here so that reading a response's partner does not
-  /// copy it out of the ledger per record.
-  private let responses: ByteStringTable
   /// Per (transition, year) slot, a bit per global response (allocated when the slot is
   /// first used) and the observations, for the trends.
   private var transitionYearResponses: [[UInt64]]
@@ -125,7 +122,6 @@ public struct GroupingSetAggregator {
     isStock = ledger.catalog.indicators.map { $0.aggregation == .last }
     years = ledger.periods.map(\.year)
     periodEnds = ledger.periods.map(\.endOrdinal)
-    responses = ledger.responses
     departements = ledger.territories.map(\.departement)
     let words = (ledger.responses.count + 63) / 64
     transitionResponses = Transition.allCases.map { _ in [UInt64](repeating: 0, count: words) }
@@ -224,21 +220,20 @@ public struct GroupingSetAggregator {
     precondition(parts > 0 && (0..<parts).contains(part) && heldParts.isEmpty, "an aggregator is fed once")
     heldParts = [part]
     partCount = parts
-    let responses = self.responses
     let partnerCount = ledger.partners.count
     var table = PartnerCells(ledger: ledger)
     ledger.records.withUnsafeBufferPointer { records in
       // The records of each partner of this part, in input order (a counting sort).
       var starts = [Int](repeating: 0, count: partnerCount + 1)
       for record in records where !record.superseded {
-        let partner = Int(responses.tag(of: record.response))
+        let partner = Int(record.partner)
         if partner % parts == part { starts[partner + 1] += 1 }
       }
       for partner in 0..<partnerCount { starts[partner + 1] += starts[partner] }
       var next = starts
       var order = [Int32](repeating: 0, count: starts[partnerCount])
       for index in records.indices where !records[index].superseded {
-        let partner = Int(responses.tag(of: records[index].response))
+        let partner = Int(records[index].partner)
         guard partner % parts == part else { continue }
         order[next[partner]] = Int32(index)
         next[partner] += 1

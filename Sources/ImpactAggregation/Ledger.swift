@@ -8,6 +8,9 @@ public struct LedgerRecord: Sendable {
   public var line: Int32
   public var file: Int32
   public var response: Int32
+  /// The partner of the response (its tag in the ledger's response table), held here too:
+  /// the record's size is the same, and the aggregation reads it per record.
+  public var partner: Int32
   public var period: Int32
   public var territory: Int32
   public var indicator: Int16
@@ -133,7 +136,8 @@ public final class Ledger {
       applyReplacements(before: position)
       var record = LedgerRecord(
         value: local.value, line: local.line, file: file, response: responseMap[Int(local.response)],
-        period: periodMap[Int(local.period)], territory: territoryMap[Int(local.territory)],
+        partner: partnerMap[Int(local.partner)], period: periodMap[Int(local.period)],
+        territory: territoryMap[Int(local.territory)],
         indicator: local.indicator, superseded: false)
       let index = Int32(records.count)
       var replaced: Int32 = -1

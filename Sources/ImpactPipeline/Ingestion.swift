@@ -234,7 +234,7 @@ public struct Ingestion {
       by.editedBy.map { "replaced by the edited submission \($0) at \(place), which replaces this whole response" }
       ?? "replaced by the later submission at \(place) (the last submission of a response and indicator wins)"
     return RejectEvent(
-      file: oldFile, line: Int(old.line), partner: ledger.partners.string(of: ledger.partner(ofResponse: old.response)),
+      file: oldFile, line: Int(old.line), partner: ledger.partners.string(of: old.partner),
       response: ledger.responses.string(of: old.response), indicator: catalog.indicators[Int(old.indicator)].id,
       field: "", value: old.value.description, reason: .superseded, message: message)
   }

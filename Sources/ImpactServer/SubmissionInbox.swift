@@ -169,7 +169,7 @@ public struct SubmissionInbox: Sendable {
     }
     let input = result.inputs.first
     for record in result.ledger.records {
-      let id = result.ledger.partners.string(of: result.ledger.partner(ofResponse: record.response))
+      let id = result.ledger.partners.string(of: record.partner)
       if id != partner { otherPartners.insert(id) }
     }
     var members: [(String, JSONValue)] = [

@@ -50,7 +50,7 @@ public struct RecordsCSVReport: LedgerReport {
             buffer.appendCopy(of: prefix)
           } else {
             let start = buffer.count
-            buffer.append(partners[Int(responses.tag(of: record.response))])
+            buffer.append(partners[Int(record.partner)])
             responses.withBytes(of: record.response) { CSVWriter.appendText($0, to: &buffer) }
             buffer.append(0x2C)
             buffer.append(periods[Int(record.period)])
