@@ -48,6 +48,20 @@ public struct ByteBuffer {
     count += bytes.count
   }
 
+  /// Appends `count` bytes from `source`, from which 32 bytes can be read whatever
+  /// `count` (see `ByteChunks`): a short string is copied as 32 bytes at once, the ones past
+  /// it overwritten by what is appended next, instead of through a call to `memmove`.
+  @inline(__always)
+  public mutating func append(paddedBytes source: UnsafeRawPointer, count: Int) {
+    reserve(max(count, 32))
+    if count <= 32 {
+      (base + self.count).storeBytes(of: source.loadUnaligned(as: SIMD32<UInt8>.self), as: SIMD32<UInt8>.self)
+    } else {
+      (base + self.count).copyMemory(from: source, byteCount: count)
+    }
+    self.count += count
+  }
+
   /// Appends a copy of bytes the buffer holds already (which `append(_:)` must not be
   /// given: growing frees them before they are copied).
   @inline(__always)
@@ -62,17 +76,19 @@ public struct ByteBuffer {
   @inline(__always)
   public mutating func appendDecimal(_ value: UInt64) {
     reserve(20)
-    var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    var length = 0
-    var rest = value
-    withUnsafeMutableBytes(of: &digits) { scratch in
-      repeat {
-        length += 1
-        scratch[32 - length] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
-        rest /= 10
-      } while rest > 0
-      (base + count).copyMemory(from: scratch.baseAddress! + 32 - length, byteCount: length)
+    var length = 1
+    var bound: UInt64 = 10
+    while length < 20 && value >= bound {
+      length += 1
+      bound = bound &* 10
     }
+    var rest = value
+    var position = count + length
+    repeat {
+      position -= 1
+      base.storeBytes(of: UInt8(truncatingIfNeeded: rest % 10) &+ 48, toByteOffset: position, as: UInt8.self)
+      rest /= 10
+    } while rest > 0
     count += length
   }
 

@@ -50,18 +50,18 @@ public struct RecordsCSVReport: LedgerReport {
             buffer.appendCopy(of: prefix)
           } else {
             let start = buffer.count
-            buffer.append(partners[Int(record.partner)])
+            partners.append(Int(record.partner), to: &buffer)
             responses.withBytes(of: record.response) { CSVWriter.appendText($0, to: &buffer) }
             buffer.append(0x2C)
-            buffer.append(periods[Int(record.period)])
-            buffer.append(territories[Int(record.territory)])
+            periods.append(Int(record.period), to: &buffer)
+            territories.append(Int(record.territory), to: &buffer)
             previous = (record.response, record.period, record.territory)
             prefix = start..<buffer.count
           }
-          buffer.append(indicators[Int(record.indicator)])
+          indicators.append(Int(record.indicator), to: &buffer)
           buffer.appendMicros(record.value.micros)
-          buffer.append(units[Int(record.indicator)])
-          buffer.append(files[Int(record.file)])
+          units.append(Int(record.indicator), to: &buffer)
+          files.append(Int(record.file), to: &buffer)
           buffer.appendDecimal(UInt64(record.line))
           buffer.append(0x0A)
         }
