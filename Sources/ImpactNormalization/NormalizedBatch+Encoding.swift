@@ -24,7 +24,11 @@ extension NormalizedBatch {
 
   /// The first bytes of every encoded batch, then the format version.
   static let magic: UInt32 = 0x4250_4D49  // "IMPB"
-  static let formatVersion: UInt32 = 3
+  /// Format 4 lets the response table hold a string twice (see `responses`); format 3,
+  /// whose table never does, reads the same way. An impact that knows only format 3 says
+  /// it does not know format 4 rather than take the batch for a damaged one.
+  static let formatVersion: UInt32 = 4
+  static let readableVersions: ClosedRange<UInt32> = 3...4
 
   /// The batch as a blob for the store: records column by column, the string tables,
   /// periods, territories, replacements and rejects. Indicators are written by index with
@@ -104,7 +108,9 @@ extension NormalizedBatch {
     var reader = BinaryReader(bytes)
     guard try reader.read(UInt32.self) == magic else { throw DecodeError(message: "not a batch blob") }
     let version: UInt32 = try reader.read()
-    guard version == formatVersion else { throw DecodeError(message: "batch format \(version) is not known") }
+    guard readableVersions.contains(version) else {
+      throw DecodeError(message: "batch format \(version) is not known")
+    }
     let indicatorCount = try reader.readCount(minimumSize: 8)
     var indicatorMap: [Int16] = []
     for _ in 0..<indicatorCount {

@@ -345,6 +345,19 @@ import Testing
     let (encoded, decoded) = try storedAndRead(result.batch)
     #expect(decoded.records.count == result.batch.records.count)
     #expect(decoded.rejects.map(\.message) == result.batch.rejects.map(\.message))
+    // The format after the magic (little-endian): format 3, written before a response could
+    // repeat, still reads; a format this impact does not know is said so.
+    #expect(encoded[4] == 4)
+    var older = encoded
+    older[4] = 3
+    #expect(
+      try older.withUnsafeBytes { try NormalizedBatch.decode($0, catalog: shippedCatalog) }.records.count
+        == decoded.records.count)
+    var newer = encoded
+    newer[4] = 5
+    #expect {
+      try newer.withUnsafeBytes { _ = try NormalizedBatch.decode($0, catalog: shippedCatalog) }
+    } throws: { "\($0)".contains("batch format 5 is not known") }
     // Truncated or altered blobs are refused, never misread.
     for cut in [0, 7, encoded.count / 2, encoded.count - 1] {
       #expect(throws: NormalizedBatch.DecodeError.self) {
