@@ -1,0 +1,48 @@
+import Foundation
+import ImpactSupport
+import Testing
+
+/// Output files hold exactly the bytes written to them, whether whole blocks go straight to
+/// the disk (the tail through the cache) or everything through the cache.
+@Suite struct OutputFileTests {
+  /// Writes pieces that end inside, on and past block and buffer bounds, closes the file,
+  /// and compares it with what was written.
+  func writeAndCompare(in folder: String, direct: Bool, bufferSize: Int) throws {
+    let path = folder + "/out-\(direct)-\(bufferSize).bin"
+    let file = try OutputFile(path: path, bufferSize: bufferSize, direct: direct)
+    var expected: [UInt8] = []
+    for size in [0, 1, 4095, 4096, 4097, 10_000, 3 * bufferSize + 17, 5] {
+      let piece = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ size) }
+      try file.write(piece)
+      try file.write(byte: 0x0A)
+      expected += piece + [0x0A]
+    }
+    var buffer = ByteBuffer(capacity: 64)
+    defer { buffer.deallocate() }
+    buffer.appendDecimal(1_234_567)
+    try file.write(buffer)
+    expected += Array("1234567".utf8)
+    try file.close()
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(expected))
+  }
+
+  @Test(arguments: [true, false])
+  func holdsExactlyWhatWasWritten(direct: Bool) throws {
+    let folder = TemporaryDirectory()
+    for bufferSize in [4096, 1 << 16, 4 << 20] {
+      try writeAndCompare(in: folder.path, direct: direct, bufferSize: bufferSize)
+    }
+  }
+
+  @Test func aFileSystemThatMayRefuseDirectWritesGetsTheSameBytes() throws {
+    // tmpfs refused O_DIRECT before Linux 6.6: the file is then written through the cache.
+    let folder = "/dev/shm/impact-tests-" + UUID().uuidString
+    guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)) != nil
+    else {
+      print("skipped: aFileSystemThatMayRefuseDirectWritesGetsTheSameBytes: /dev/shm is not writable here")
+      return
+    }
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try writeAndCompare(in: folder, direct: true, bufferSize: 1 << 16)
+  }
+}
