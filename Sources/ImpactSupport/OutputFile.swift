@@ -9,6 +9,8 @@ import Glibc
 /// 8M rows), against a tenth when the disk reads them from the buffer. The tail, less
 /// than a block, is written through the cache at `close()`. Where direct writes are
 /// refused (tmpfs, some network file systems), the file is written through the cache.
+/// A direct write runs in the background (POSIX AIO) while the next buffer fills: the
+/// disk takes a while to read a buffer, and the threads formatting rows need not wait.
 public final class OutputFile {
   /// An error writing or closing an output file.
   public struct WriteError: Error, CustomStringConvertible {
@@ -21,12 +23,17 @@ public final class OutputFile {
   private var descriptor: Int32
   /// Whether writes bypass the page cache: then only whole blocks, from an aligned buffer.
   private var direct: Bool
-  private let buffer: UnsafeMutableRawPointer
+  /// The buffer being filled, and the other one, which a background write may be reading.
+  private var buffer: UnsafeMutableRawPointer
+  private var spare: UnsafeMutableRawPointer
   private let capacity: Int
   private var buffered = 0
-  /// Bytes written so far, and up to where the kernel was asked to start writing them to
-  /// disk (when written through the cache): a large file's final `fsync` then waits for
-  /// the tail only.
+  /// The background write of `spare`, when one is running.
+  private let request = UnsafeMutablePointer<aiocb>.allocate(capacity: 1)
+  private var inFlight: (count: Int, offset: Int)?
+  /// Bytes handed to the file so far (every write names its offset), and up to where the
+  /// kernel was asked to start writing them to disk (when written through the cache): a
+  /// large file's final `fsync` then waits for the tail only.
   private var written = 0
   private var writebackStarted = 0
 
@@ -61,11 +68,16 @@ public final class OutputFile {
     if descriptor < 0 { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
     capacity = max(Self.blockSize, bufferSize / Self.blockSize * Self.blockSize)
     buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: Self.blockSize)
+    spare = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: Self.blockSize)
   }
 
   deinit {
+    // A write still running reads `spare`: it ends before the memory goes.
+    if inFlight != nil { waitForRequest() }
     if descriptor >= 0 { _ = Glibc.close(descriptor) }
     buffer.deallocate()
+    spare.deallocate()
+    request.deallocate()
   }
 
   /// Appends raw bytes.
@@ -105,19 +117,64 @@ public final class OutputFile {
     try write(bytes.bytes)
   }
 
-  /// Writes out what the buffer holds: in direct mode its whole blocks, the rest kept at
-  /// the buffer's start for the next write (or `close()`).
+  /// Writes out what the buffer holds: in direct mode its whole blocks, in the
+  /// background, the rest moved to the start of the next buffer for the next write (or
+  /// `close()`); through the cache, all of it, at once.
   private func writeBuffer() throws {
-    let count = direct ? buffered / Self.blockSize * Self.blockSize : buffered
-    try writeFully(buffer, count: count)
-    if count < buffered { buffer.copyMemory(from: buffer + count, byteCount: buffered - count) }
+    try finishInFlight()
+    guard direct else {
+      try write(buffer, count: buffered, at: written)
+      written += buffered
+      buffered = 0
+      return
+    }
+    let count = buffered / Self.blockSize * Self.blockSize
+    guard count > 0 else { return }
+    swap(&buffer, &spare)
     buffered -= count
+    if buffered > 0 { buffer.copyMemory(from: spare + count, byteCount: buffered) }
+    let offset = written
+    written += count
+    request.initialize(to: aiocb())
+    request.pointee.aio_fildes = descriptor
+    request.pointee.aio_buf = spare
+    request.pointee.aio_nbytes = count
+    request.pointee.aio_offset = off_t(offset)
+    request.pointee.aio_sigevent.sigev_notify = Int32(SIGEV_NONE)
+    if aio_write(request) == 0 {
+      inFlight = (count, offset)
+    } else {
+      try write(spare, count: count, at: offset)
+    }
   }
 
-  private func writeFully(_ start: UnsafeRawPointer, count total: Int) throws {
+  /// Waits for the background write, if one runs, and makes sure all of it was written.
+  private func finishInFlight() throws {
+    guard let (count, offset) = inFlight else { return }
+    inFlight = nil
+    let error = waitForRequest()
+    let done = aio_return(request)
+    if error == 0 && done == count { return }
+    if error != 0 && error != EINVAL { throw WriteError(path: path, reason: String(cString: strerror(error))) }
+    // Refused as a direct write, or cut short: the rest through the cache.
+    let from = error == 0 ? max(0, done) : 0
+    try stopWritingDirect()
+    try write(spare + from, count: count - from, at: offset + from)
+  }
+
+  /// Waits for the background write to end; returns its error (0 when it succeeded).
+  @discardableResult
+  private func waitForRequest() -> Int32 {
+    var list: UnsafePointer<aiocb>? = UnsafePointer(request)
+    while aio_error(request) == EINPROGRESS { _ = aio_suspend(&list, 1, nil) }
+    return aio_error(request)
+  }
+
+  /// Writes `total` bytes from `start` at file offset `position`, whatever the mode.
+  private func write(_ start: UnsafeRawPointer, count total: Int, at position: Int) throws {
     var offset = 0
     while offset < total {
-      let count = Glibc.write(descriptor, start + offset, total - offset)
+      let count = pwrite(descriptor, start + offset, total - offset, off_t(position + offset))
       if count < 0 {
         if errno == EINTR { continue }
         // A file system that opens with O_DIRECT but refuses such a write: through the cache.
@@ -128,14 +185,14 @@ public final class OutputFile {
         throw WriteError(path: path, reason: String(cString: strerror(errno)))
       }
       offset += count
-      written += count
-      // A short direct write leaves the file offset off a block: the rest goes through the cache.
+      // A short direct write leaves the next offset off a block: the rest through the cache.
       if direct && count % Self.blockSize != 0 { try stopWritingDirect() }
     }
-    if !direct && written - writebackStarted >= 8 << 20 {
+    let end = position + total
+    if !direct && end - writebackStarted >= 8 << 20 {
       // Starts writeback of the dirty pages written since (Linux), without waiting.
-      _ = posix_fadvise(descriptor, off_t(writebackStarted), off_t(written - writebackStarted), POSIX_FADV_DONTNEED)
-      writebackStarted = written
+      _ = posix_fadvise(descriptor, off_t(writebackStarted), off_t(end - writebackStarted), POSIX_FADV_DONTNEED)
+      writebackStarted = end
     }
   }
 
@@ -150,9 +207,10 @@ public final class OutputFile {
   /// Flushes, forces the content to disk and closes the file.
   public func close() throws {
     try writeBuffer()
+    try finishInFlight()
     if buffered > 0 {
       // The tail, less than a block: through the cache.
-      try stopWritingDirect()
+      if direct { try stopWritingDirect() }
       try writeBuffer()
     }
     if fsync(descriptor) != 0 && errno != EINVAL {
