@@ -29,8 +29,11 @@ public final class OutputFile {
   private let capacity: Int
   private var buffered = 0
   /// The background write of `spare`, when one is running.
-  private let request = UnsafeMutablePointer<aiocb>.allocate(capacity: 1)
+  private let request: UnsafeMutablePointer<aiocb>
   private var inFlight: (count: Int, offset: Int)?
+  /// The first error: every later write or close throws it again, so that a caller that
+  /// goes on cannot leave a hole in the file or write past the buffer.
+  private var failure: (any Error)?
   /// Bytes handed to the file so far (every write names its offset), and up to where the
   /// kernel was asked to start writing them to disk (when written through the cache): a
   /// large file's final `fsync` then waits for the tail only.
@@ -66,6 +69,7 @@ public final class OutputFile {
     if descriptor < 0 { descriptor = open(path, flags, 0o644) }
     self.descriptor = descriptor
     if descriptor < 0 { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+    request = UnsafeMutablePointer<aiocb>.allocate(capacity: 1)
     capacity = max(Self.blockSize, bufferSize / Self.blockSize * Self.blockSize)
     buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: Self.blockSize)
     spare = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: Self.blockSize)
@@ -82,6 +86,7 @@ public final class OutputFile {
 
   /// Appends raw bytes.
   public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    if let failure { throw failure }
     guard var source = bytes.baseAddress else { return }
     var left = bytes.count
     while left > 0 {
@@ -102,6 +107,7 @@ public final class OutputFile {
 
   /// Appends one byte.
   public func write(byte: UInt8) throws {
+    if let failure { throw failure }
     buffer.storeBytes(of: byte, toByteOffset: buffered, as: UInt8.self)
     buffered += 1
     if buffered == capacity { try writeBuffer() }
@@ -121,6 +127,16 @@ public final class OutputFile {
   /// background, the rest moved to the start of the next buffer for the next write (or
   /// `close()`); through the cache, all of it, at once.
   private func writeBuffer() throws {
+    do {
+      try writeBufferOnce()
+    } catch {
+      failure = failure ?? error
+      throw error
+    }
+  }
+
+  /// `writeBuffer()`, the failure not noted.
+  private func writeBufferOnce() throws {
     try finishInFlight()
     guard direct else {
       try write(buffer, count: buffered, at: written)
@@ -206,13 +222,17 @@ public final class OutputFile {
 
   /// Flushes, forces the content to disk and closes the file.
   public func close() throws {
+    if let failure { throw failure }
     try writeBuffer()
-    try finishInFlight()
-    if buffered > 0 {
+    do {
+      try finishInFlight()
       // The tail, less than a block: through the cache.
-      if direct { try stopWritingDirect() }
-      try writeBuffer()
+      if buffered > 0 && direct { try stopWritingDirect() }
+    } catch {
+      failure = error
+      throw error
     }
+    try writeBuffer()
     if fsync(descriptor) != 0 && errno != EINVAL {
       throw WriteError(path: path, reason: String(cString: strerror(errno)))
     }

@@ -34,8 +34,26 @@ import Testing
     }
   }
 
+  @Test func afterAFailedWriteEveryWriteAndTheCloseFail() throws {
+    // /dev/full refuses every write (ENOSPC); a background write's failure shows at the next
+    // buffer written, and is not forgotten after.
+    guard FileManager.default.isWritableFile(atPath: "/dev/full") else {
+      print("skipped: afterAFailedWriteEveryWriteAndTheCloseFail: no writable /dev/full here")
+      return
+    }
+    let file = try OutputFile(path: "/dev/full", bufferSize: 1 << 16)
+    let piece = [UInt8](repeating: 7, count: 1 << 16)
+    var failures = 0
+    for _ in 0..<4 {
+      do { try file.write(piece) } catch { failures += 1 }
+    }
+    #expect(failures >= 2)
+    #expect(throws: OutputFile.WriteError.self) { try file.write(byte: 1) }
+    #expect(throws: OutputFile.WriteError.self) { try file.close() }
+  }
+
   @Test func aFileSystemThatMayRefuseDirectWritesGetsTheSameBytes() throws {
-    // tmpfs refused O_DIRECT before Linux 6.6: the file is then written through the cache.
+    // tmpfs takes O_DIRECT only since Linux 6.6: before, the file is written through the cache.
     let folder = "/dev/shm/impact-tests-" + UUID().uuidString
     guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)) != nil
     else {
