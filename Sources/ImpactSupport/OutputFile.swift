@@ -127,15 +127,20 @@ public final class OutputFile {
   /// background, the rest moved to the start of the next buffer for the next write (or
   /// `close()`); through the cache, all of it, at once.
   private func writeBuffer() throws {
+    try keepingFailure { try writeBufferOnce() }
+  }
+
+  /// Runs `body`, keeping its error as the file's failure (see `failure`).
+  private func keepingFailure(_ body: () throws -> Void) throws {
     do {
-      try writeBufferOnce()
+      try body()
     } catch {
       failure = failure ?? error
       throw error
     }
   }
 
-  /// `writeBuffer()`, the failure not noted.
+  /// `writeBuffer()`, the failure not kept.
   private func writeBufferOnce() throws {
     try finishInFlight()
     guard direct else {
@@ -224,13 +229,10 @@ public final class OutputFile {
   public func close() throws {
     if let failure { throw failure }
     try writeBuffer()
-    do {
+    try keepingFailure {
       try finishInFlight()
       // The tail, less than a block: through the cache.
       if buffered > 0 && direct { try stopWritingDirect() }
-    } catch {
-      failure = error
-      throw error
     }
     try writeBuffer()
     if fsync(descriptor) != 0 && errno != EINVAL {
