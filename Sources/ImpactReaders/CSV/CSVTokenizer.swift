@@ -80,6 +80,9 @@ struct CSVTokenizer {
     let quote = UInt8(ascii: "\"")
     let newline: UInt8 = 0x0A
     let carriageReturn: UInt8 = 0x0D
+    let delimiterWord = UInt64(delimiter) &* 0x0101_0101_0101_0101
+    let newlineWord: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+    let returnWord: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
 
     while !eof || filled > 0 {
       if !eof {
@@ -161,6 +164,17 @@ struct CSVTokenizer {
             }
           } else {
             var scan = pos
+            // Eight bytes at a time while eight remain (fields are short, rows long), then
+            // byte by byte to the stop.
+            while scan &+ 8 <= end {
+              let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: scan, as: UInt64.self))
+              let stops = zeroBytes(word ^ delimiterWord) | zeroBytes(word ^ newlineWord) | zeroBytes(word ^ returnWord)
+              if stops != 0 {
+                scan &+= stops.trailingZeroBitCount &>> 3
+                break
+              }
+              scan &+= 8
+            }
             while scan < end {
               let byte = bytes.load(fromByteOffset: scan, as: UInt8.self)
               if byte == delimiter || (byte <= carriageReturn && (byte == newline || byte == carriageReturn)) { break }
@@ -209,4 +223,11 @@ struct CSVTokenizer {
     }
     return Stop(offset: origin, lines: line - 1)
   }
+}
+
+/// The high bit of each byte of `word` that is zero, and possibly of bytes above the
+/// first one (a borrow), never below it: the lowest bit set marks the first zero byte.
+@inline(__always)
+func zeroBytes(_ word: UInt64) -> UInt64 {
+  (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
 }

@@ -72,7 +72,11 @@ public struct RejectsTally: Sendable {
     file: String, line: Int, partner: String, response: String, indicator: String, field: String, value: String,
     reason: String, message: String, hintFrench: String, hintEnglish: String
   ) {
-    add([file, String(line), partner, response, indicator, field, value, reason, message, hintFrench, hintEnglish])
+    count(
+      code: reason, partner: partner, hintFrench: hintFrench, hintEnglish: hintEnglish,
+      example: Example(
+        file: file, line: String(line), partner: partner, response: response, indicator: indicator, field: field,
+        value: value, message: message))
   }
 
   /// Reads `path`, a `rejects.csv` with the columns of `columns` in any order.
@@ -98,24 +102,35 @@ public struct RejectsTally: Sendable {
 
   /// Counts one row, its cells in the order of `columns`.
   private mutating func add(_ cells: [String]) {
+    count(
+      code: cells[7], partner: cells[2], hintFrench: cells[9], hintEnglish: cells[10],
+      example: Example(
+        file: cells[0], line: cells[1], partner: cells[2], response: cells[3], indicator: cells[4], field: cells[5],
+        value: cells[6], message: cells[8]))
+  }
+
+  /// Counts one row of reason `code`; `example` is made only while the reason wants
+  /// examples. The tables are changed in place: a row costs a lookup in each.
+  private mutating func count(
+    code: String, partner id: String, hintFrench: String, hintEnglish: String, example: @autoclosure () -> Example
+  ) {
     rows += 1
-    let code = cells[7]
-    var reason = reasons[code] ?? Reason(code: code)
-    reason.count += 1
-    if reason.hintFrench.isEmpty { reason.hintFrench = cells[9] }
-    if reason.hintEnglish.isEmpty { reason.hintEnglish = cells[10] }
-    if reason.examples.count < Self.examplesPerReason {
-      reason.examples.append(
-        Example(
-          file: cells[0], line: cells[1], partner: cells[2], response: cells[3], indicator: cells[4], field: cells[5],
-          value: cells[6], message: cells[8]))
+    if reasons.index(forKey: code) == nil { reasons[code] = Reason(code: code) }
+    let index = reasons.index(forKey: code)!
+    reasons.values[index].count += 1
+    if reasons.values[index].hintFrench.isEmpty { reasons.values[index].hintFrench = hintFrench }
+    if reasons.values[index].hintEnglish.isEmpty { reasons.values[index].hintEnglish = hintEnglish }
+    if reasons.values[index].examples.count < Self.examplesPerReason {
+      reasons.values[index].examples.append(example())
     }
-    reasons[code] = reason
-    let id = cells[2]
-    if partners[id] == nil && partners.count >= Self.maximumPartners {
+    if let known = partners.index(forKey: id) {
+      Self.count(code, in: &partners.values[known])
+    } else if partners.count >= Self.maximumPartners {
       Self.count(code, in: &otherPartners)
     } else {
-      Self.count(code, in: &partners[id, default: Partner(id: id)])
+      var partner = Partner(id: id)
+      Self.count(code, in: &partner)
+      partners[id] = partner
     }
   }
 

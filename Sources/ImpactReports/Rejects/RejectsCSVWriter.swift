@@ -11,6 +11,10 @@ public final class RejectsCSVWriter {
   ]
 
   private let csv: CSVWriter
+  /// The two hint cells of each reason met, escaped once: they are most of a row's bytes.
+  private var hints: [(reason: RejectReason, cells: [UInt8])] = []
+  /// The file cell of the row before, escaped: rows come file by file.
+  private var lastFile: (name: String, cell: [UInt8])?
 
   public init(path: String) throws {
     csv = CSVWriter(file: try OutputFile(path: path))
@@ -21,7 +25,8 @@ public final class RejectsCSVWriter {
     file: String, line: Int, partner: String, response: String, indicator: String, field: String, value: String,
     reason: RejectReason, message: String
   ) throws {
-    csv.text(file)
+    if lastFile?.name != file { lastFile = (file, CSVWriter.escapedText(file)) }
+    lastFile!.cell.withUnsafeBytes { csv.preformatted($0) }
     csv.integer(line)
     csv.text(partner)
     csv.text(response)
@@ -30,9 +35,14 @@ public final class RejectsCSVWriter {
     csv.text(value)
     csv.text(reason.code)
     csv.text(message)
-    csv.text(reason.hintFrench)
-    csv.text(reason.hintEnglish)
+    let hint = hints.firstIndex { $0.reason == reason } ?? appendHints(of: reason)
+    hints[hint].cells.withUnsafeBytes { csv.preformatted($0) }
     try csv.endRow()
+  }
+
+  private func appendHints(of reason: RejectReason) -> Int {
+    hints.append((reason, CSVWriter.escapedCells([reason.hintFrench, reason.hintEnglish])))
+    return hints.count - 1
   }
 
   public func close() throws { try csv.file.close() }
