@@ -1,6 +1,10 @@
 import ImpactModel
 import ImpactSupport
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Writes CSV rows into an `OutputFile`: `,` delimiter, LF line ends, UTF-8, RFC 4180
 /// quoting where needed.
 ///
@@ -96,6 +100,14 @@ public final class CSVWriter {
   }
 
   private static func appendText(_ bytes: UnsafeRawBufferPointer, to row: inout [UInt8]) {
+    if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
+      // A NUL byte (from a damaged file, in a reject) cuts the text short in many tools:
+      // written as U+FFFD.
+      var clean: [UInt8] = []
+      for byte in bytes { if byte == 0 { clean += [0xEF, 0xBF, 0xBD] } else { clean.append(byte) } }
+      clean.withUnsafeBytes { appendText($0, to: &row) }
+      return
+    }
     var needsQuotes = false
     for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
       needsQuotes = true
@@ -105,10 +117,14 @@ public final class CSVWriter {
     if needsQuotes { row.append(UInt8(ascii: "\"")) }
     if neutralise { row.append(UInt8(ascii: "'")) }
     if needsQuotes {
-      for byte in bytes {
-        row.append(byte)
-        if byte == UInt8(ascii: "\"") { row.append(byte) }
+      // Runs up to each quote copied whole, the quote doubled.
+      var start = 0
+      for index in bytes.indices where bytes[index] == UInt8(ascii: "\"") {
+        row.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...index]))
+        row.append(UInt8(ascii: "\""))
+        start = index + 1
       }
+      row.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
       row.append(UInt8(ascii: "\""))
     } else {
       row.append(contentsOf: bytes)

@@ -133,4 +133,32 @@ import Testing
     #expect(rejects[1][3] == "'=HYPERLINK(\"http://x\")")
     #expect(rejects[1][1] == "2")
   }
+
+  /// A NUL byte past the start of a CSV file is a damaged text file, not a binary one: its
+  /// rows are counted and refused with the file, and rejects.csv shows the byte as U+FFFD
+  /// (a NUL cuts text short in many tools). One near the start refuses a binary file.
+  @Test func countsTheRowsOfATextFileWithALateNULByte() throws {
+    let folder = TemporaryDirectory()
+    var bytes = Array(canonicalHeader.utf8)
+    for row in 0..<40 {
+      bytes += Array("p1,r\(row)".utf8) + (row == 30 ? [0] : []) + Array(",2023,75056,social.volunteers,\(row),\n".utf8)
+    }
+    let damaged = folder.write("damaged.csv", bytes: bytes)
+    let binary = folder.write("binary.csv", bytes: Array(canonicalHeader.utf8) + [0, 1, 2] + bytes)
+    let runner = PipelineRunner(pipeline: try loadPipeline())
+    let (result, run) = try runner.run(
+      inputs: try InputDiscovery(paths: [damaged, binary]), outputDirectory: folder.path + "/out")
+    #expect(result.counts.read == 40 && result.counts.rejected == 40 && result.counts.accepted == 0)
+    let damagedReport = try #require(result.inputs.first { $0.path == damaged })
+    #expect(damagedReport.problem?.contains("NUL byte") == true)
+    #expect(damagedReport.problemLine == 32)
+    #expect(damagedReport.sha256.count == 64)
+    #expect(result.inputs.first { $0.path == binary }?.problem?.contains("not a text file") == true)
+    let text = try String(contentsOfFile: run.latestPath + "/rejects.csv", encoding: .utf8)
+    #expect(!text.unicodeScalars.contains("\u{0}"))
+    let rejects = parseCSV(text)
+    #expect(rejects.count == 41)
+    #expect(rejects.dropFirst().allSatisfy { $0[7] == "malformed_file" })
+    #expect(rejects[31][3] == "r30\u{FFFD}")
+  }
 }

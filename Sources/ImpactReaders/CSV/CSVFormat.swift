@@ -136,6 +136,10 @@ public struct CSVFormat: InputFormat {
     var encodingName: String { isUTF8 ? (bom > 0 ? "utf-8-bom" : "utf-8") : "windows-1252" }
   }
 
+  /// A NUL byte this close to the start makes a binary file (a workbook, a zip), refused
+  /// without reading rows; further on, a damaged text file, read through.
+  static let binaryHead = 1024
+
   /// Reads the whole file once: its digest, size, encoding, and the first 64 KiB for the
   /// delimiter. Refuses binary files and bytes Windows-1252 leaves undefined.
   func prescan(_ file: FileBlocks) throws(FileProblem) -> Prescan {
@@ -143,6 +147,7 @@ public struct CSVFormat: InputFormat {
     let hash = SHA256()
     var validator = UTF8Validator()
     var total = 0
+    var firstNUL: Int?
     let size = CSVTokenizer.blockSize
     let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
     defer { block.deallocate() }
@@ -152,14 +157,17 @@ public struct CSVFormat: InputFormat {
       let bytes = UnsafeRawBufferPointer(start: block, count: got)
       hash.update(bytes)
       if result.head.count < 65536 { result.head += bytes.prefix(65536 - result.head.count) }
-      if let nul = memchr(block, 0, got) {
+      if firstNUL == nil, let nul = memchr(block, 0, got) {
         let offset = total + (UnsafeRawPointer(nul) - UnsafeRawPointer(block))
         if result.head.starts(with: [0xFF, 0xFE]) || result.head.starts(with: [0xFE, 0xFF]) {
           throw FileProblem(
             message: "this is a UTF-16 file (Excel's \"Unicode text\"): save it as \"CSV UTF-8\" instead", line: 1)
         }
-        throw FileProblem(
-          message: "a NUL byte at offset \(offset): this is not a text file (a spreadsheet? save it as CSV)")
+        if offset < Self.binaryHead {
+          throw FileProblem(
+            message: "a NUL byte at offset \(offset): this is not a text file (a spreadsheet? save it as CSV)")
+        }
+        firstNUL = offset
       }
       validator.feed(bytes)
       total += got
@@ -169,6 +177,14 @@ public struct CSVFormat: InputFormat {
     validator.finish()
     if result.head.starts(with: [0xEF, 0xBB, 0xBF]) { result.bom = 3 }
     result.isUTF8 = validator.looksLikeUTF8
+    if let firstNUL {
+      // Text with a NUL byte further on (a damaged export): read through like a file with
+      // an undecodable byte, so that its rows are counted and rejected with the file.
+      result.undecodable = FileProblem(
+        message: "a NUL byte at offset \(firstNUL), which no text holds: the export is damaged; re-export the file",
+        line: try lineNumber(ofOffset: firstNUL, in: file))
+      return result
+    }
     if !validator.isValid && result.isUTF8, let stray = validator.firstStray {
       // UTF-8 with stray bytes: read as UTF-8 to count the rows, refuse the file.
       let byte = String(validator.firstStrayByte, radix: 16, uppercase: true)
