@@ -160,5 +160,31 @@ import Testing
     #expect(rejects.count == 41)
     #expect(rejects.dropFirst().allSatisfy { $0[7] == "malformed_file" })
     #expect(rejects[31][3] == "r30\u{FFFD}")
+    // The same bytes through a source that says Windows-1252 (the file is ASCII): still damaged.
+    let pipeline = folder.write(
+      "pipeline.yml",
+      """
+      catalog: \(repositoryRoot)/pipelines/catalog.yml
+      output: out
+      sources:
+        - name: ascii
+          files: ["exports/*.csv"]
+          format: csv
+          csv: {encoding: windows-1252}
+          partner: {column: partner_id}
+          response: {column: response_id}
+          period: {column: period}
+          territory: {column: territory}
+          indicators:
+            - {column: value, indicator: social.volunteers}
+
+      """)
+    let export = folder.write("exports/damaged.csv", bytes: bytes)
+    let mapped = PipelineRunner(pipeline: try PipelineDefinition.load(path: pipeline).get())
+    let (viaSource, _) = try mapped.run(
+      inputs: try InputDiscovery(paths: [export], sources: mapped.pipeline.sources),
+      outputDirectory: folder.path + "/o2")
+    #expect(viaSource.counts.read == 40 && viaSource.counts.rejected == 40 && viaSource.counts.accepted == 0)
+    #expect(viaSource.inputs.first?.problem?.contains("NUL byte") == true)
   }
 }

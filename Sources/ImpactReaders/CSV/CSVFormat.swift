@@ -106,7 +106,7 @@ public struct CSVFormat: InputFormat {
         outcome.detected["encoding"] = "windows-1252 (set by the source)"
         // Read as UTF-8, the scan judged the file as UTF-8: as Windows-1252, only a byte
         // that code page leaves undefined is wrong.
-        if scan.isUTF8 { undecodable = try windows1252Problem(in: file) }
+        if scan.isUTF8 && !scan.holdsNUL { undecodable = try windows1252Problem(in: file) }
       }
       outcome.detected["delimiter"] = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
       if outcome.byteCount == scan.bom || scan.head.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) {
@@ -133,6 +133,8 @@ public struct CSVFormat: InputFormat {
     var isUTF8 = true
     /// Set when a byte is neither UTF-8 nor Windows-1252.
     var undecodable: FileProblem?
+    /// A NUL byte past the start made `undecodable`: whatever the encoding, a damaged file.
+    var holdsNUL = false
     var encodingName: String { isUTF8 ? (bom > 0 ? "utf-8-bom" : "utf-8") : "windows-1252" }
   }
 
@@ -183,6 +185,7 @@ public struct CSVFormat: InputFormat {
       result.undecodable = FileProblem(
         message: "a NUL byte at offset \(firstNUL), which no text holds: the export is damaged; re-export the file",
         line: try lineNumber(ofOffset: firstNUL, in: file))
+      result.holdsNUL = true
       return result
     }
     if !validator.isValid && result.isUTF8, let stray = validator.firstStray {
