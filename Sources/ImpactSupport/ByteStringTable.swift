@@ -49,11 +49,7 @@ public struct ByteStringTable: Sendable {
       }
       slot = (slot + 1) & mask
     }
-    let id = Int32(tags.count)
-    last = id
-    arena.append(contentsOf: bytes)
-    starts.append(arena.count)
-    tags.append(tag)
+    let id = store(bytes, tag: tag)
     hashes.append(hash)
     slots[slot] = id
     if tags.count * 2 > slots.count { grow() }
@@ -63,6 +59,12 @@ public struct ByteStringTable: Sendable {
   /// Gives `bytes` under `tag` a new id in an unindexed table, whatever it holds.
   mutating func appendUnindexed(_ bytes: UnsafeRawBufferPointer, tag: UInt32) -> Int32 {
     precondition(!indexed, "an indexed table holds a string once")
+    return store(bytes, tag: tag)
+  }
+
+  /// Adds `bytes` under `tag` as the next id, which becomes `last`; the index is the
+  /// caller's.
+  private mutating func store(_ bytes: UnsafeRawBufferPointer, tag: UInt32) -> Int32 {
     last = Int32(tags.count)
     arena.append(contentsOf: bytes)
     starts.append(arena.count)

@@ -115,14 +115,13 @@ public struct RejectsTally: Sendable {
     code: String, partner id: String, hintFrench: String, hintEnglish: String, example: @autoclosure () -> Example
   ) {
     rows += 1
-    if reasons.index(forKey: code) == nil { reasons[code] = Reason(code: code) }
-    let index = reasons.index(forKey: code)!
-    reasons.values[index].count += 1
-    if reasons.values[index].hintFrench.isEmpty { reasons.values[index].hintFrench = hintFrench }
-    if reasons.values[index].hintEnglish.isEmpty { reasons.values[index].hintEnglish = hintEnglish }
-    if reasons.values[index].examples.count < Self.examplesPerReason {
-      reasons.values[index].examples.append(example())
+    func note(_ reason: inout Reason) {
+      reason.count += 1
+      if reason.hintFrench.isEmpty { reason.hintFrench = hintFrench }
+      if reason.hintEnglish.isEmpty { reason.hintEnglish = hintEnglish }
+      if reason.examples.count < Self.examplesPerReason { reason.examples.append(example()) }
     }
+    note(&reasons[code, default: Reason(code: code)])
     if let known = partners.index(forKey: id) {
       Self.count(code, in: &partners.values[known])
     } else if partners.count >= Self.maximumPartners {
