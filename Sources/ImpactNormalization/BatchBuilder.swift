@@ -107,6 +107,45 @@ public final class BatchBuilder: ObservationSink {
   /// How many batches went to `passOn` and still stand.
   public private(set) var passedOn = 0
 
+  /// How many observations (accepted or rejected) a read into this builder gathers before
+  /// handing its batch to `passOn`, when set: the ingestion then merges a file while the
+  /// rest of it is read, instead of all of it once read.
+  public var chunkSize = BatchBuilder.defaultChunkSize
+
+  /// Where the batches handed over in chunks come from, emptied once merged; nil: new ones.
+  public var pool: BatchPool?
+
+  /// The `chunkSize` of new builders (tests make it small).
+  nonisolated(unsafe) public static var defaultChunkSize = 1 << 16
+
+  /// Hands the batch to `passOn` once it holds `chunkSize` observations; called between
+  /// observations. The next batch starts with the partners, periods and territories read
+  /// so far, so that the ids cached for them stay valid, unless they have grown as large
+  /// as a chunk: the caches then start again too, keeping each batch's tables in
+  /// proportion to its records.
+  @inline(__always)
+  private func passOnIfFull() {
+    guard let passOn, batch.readCount >= chunkSize else { return }
+    let full = batch.movedOut(into: pool?.take() ?? NormalizedBatch())
+    if full.partners.count + full.periods.count + full.territories.count <= chunkSize / 4 {
+      batch.partners = full.partners
+      batch.periods = full.periods
+      batch.territories = full.territories
+    } else {
+      rawPeriods = ByteStringTable(capacity: 64)
+      periodResults = []
+      normalizedPeriods = ByteStringTable(capacity: 64)
+      rawTerritories = ByteStringTable(capacity: 256)
+      territoryResults = []
+      normalizedTerritories = ByteStringTable(capacity: 256)
+      partnerValid = []
+      lastPartnerCount = -1
+    }
+    batch.records.reserveCapacity(chunkSize)
+    passOn.part(full)
+    passedOn += 1
+  }
+
   /// What was read, in file order: the batch, or the parts' batches when the file was
   /// read in parts.
   public var batches: [NormalizedBatch] { parts.isEmpty || batch.readCount > 0 ? [batch] + parts : parts }
@@ -118,10 +157,12 @@ public final class BatchBuilder: ObservationSink {
   }
 
   public func rejectRecord(line: Int, reason: RejectReason, field: String, raw: String, message: String) {
+    passOnIfFull()
     batch.rejects.append(BatchReject(line: line, reason: reason, field: field, value: raw, message: message))
   }
 
   public func observation(_ raw: RawObservation) {
+    passOnIfFull()
     for field in Self.required {
       guard let bytes = raw[field], !isBlank(bytes) else {
         reject(raw, .missingField, field, "the \(field.name) is empty: fill it in")
@@ -284,6 +325,7 @@ public final class BatchBuilder: ObservationSink {
   public func reject(
     _ raw: RawObservation, reason: RejectReason, field: String, value: String, message: String, indicator: String
   ) {
+    passOnIfFull()
     func text(_ field: RawField) -> String { raw[field].map { String(decoding: trim($0), as: UTF8.self) } ?? "" }
     batch.rejects.append(
       BatchReject(

@@ -79,10 +79,11 @@ public final class NormalizedBatch: @unchecked Sendable {
 
   public init() {}
 
-  /// A new batch holding what this one holds, this one left empty: what a reader hands
-  /// on stops being held by the sink that read it.
-  public func movedOut() -> NormalizedBatch {
-    let moved = NormalizedBatch()
+  /// `moved` (a new batch unless given, and empty) holding what this one holds, this one
+  /// left with what `moved` held: what a reader hands on stops being held by the sink
+  /// that read it.
+  public func movedOut(into moved: NormalizedBatch = NormalizedBatch()) -> NormalizedBatch {
+    precondition(moved.readCount == 0 && moved.replacements.isEmpty, "moved into a batch that is not empty")
     swap(&moved.records, &records)
     swap(&moved.rejects, &rejects)
     swap(&moved.partners, &partners)
@@ -91,5 +92,16 @@ public final class NormalizedBatch: @unchecked Sendable {
     swap(&moved.territories, &territories)
     swap(&moved.replacements, &replacements)
     return moved
+  }
+
+  /// Forgets everything, keeping the room the records and response ids took.
+  func empty() {
+    records.removeAll(keepingCapacity: true)
+    rejects = []
+    partners = ByteStringTable(capacity: 16)
+    responses.truncate(to: 0)
+    periods = []
+    territories = []
+    replacements = []
   }
 }

@@ -80,9 +80,11 @@ public struct Ingestion {
     let threads = min(workers, files.count)
     // Fewer files than cores: a large file is read in parts, on the idle cores.
     let parts = files.count < workers ? workers / max(1, files.count) : 1
-    // A file read in parts passes its parts on as they are read, to be merged while the
-    // rest are read, unless its batch is wanted whole (`onBatch`, the store, a shard).
-    let passesParts = onBatch == nil && parts > 1
+    // A file passes its parts (or, read in one piece, chunks of its batch) on as they are
+    // read, to be merged while the rest are read, unless its batch is wanted whole
+    // (`onBatch`, the store, a shard).
+    let passesParts = onBatch == nil
+    let pool = BatchPool(chunkSize: BatchBuilder.defaultChunkSize)
     for _ in 0..<threads {
       Thread.detachNewThread {
         while let index = queue.claim() {
@@ -91,7 +93,8 @@ public struct Ingestion {
             passesParts && item.input != nil && !item.encode && item.shard == nil
             ? ({ queue.deliverPart(index, $0) }, { queue.deliverDiscard(index) }) : nil
           queue.deliver(
-            index, Self.prepare(item, catalog: catalog, size: sizes[index], parts: parts, passOn: passOn))
+            index,
+            Self.prepare(item, catalog: catalog, size: sizes[index], parts: parts, passOn: passOn, pool: pool))
         }
       }
     }
@@ -115,6 +118,7 @@ public struct Ingestion {
             early!.read += batch.readCount
             early!.rejects.append(batch.rejects)
             ledger.append(batch, file: fileID) { early!.superseded.append(($0, $1)) }
+            pool.give(batch)
           } catch {
             failure = error
           }
@@ -203,9 +207,9 @@ public struct Ingestion {
   }
 
   /// One item made ready on a worker thread.
-  static func prepare(_ item: IngestionItem, catalog: Catalog, size: Int, parts: Int = 1, passOn: PassOn? = nil)
-    -> PreparedBatch
-  {
+  static func prepare(
+    _ item: IngestionItem, catalog: Catalog, size: Int, parts: Int = 1, passOn: PassOn? = nil, pool: BatchPool? = nil
+  ) -> PreparedBatch {
     if let load = item.stored {
       do {
         let (batch, report) = try load()
@@ -216,7 +220,7 @@ public struct Ingestion {
           error: error)
       }
     }
-    let (batches, report) = read(item.input!, catalog: catalog, size: size, parts: parts, passOn: passOn)
+    let (batches, report) = read(item.input!, catalog: catalog, size: size, parts: parts, passOn: passOn, pool: pool)
     if let shard = item.shard {
       let slice = PreparedBatch.join(batches).slice(keeping: shard)
       return PreparedBatch(batches: [slice.batch], report: report, encoded: slice.encoded(catalog: catalog), error: nil)
@@ -298,13 +302,16 @@ public struct Ingestion {
   }
 
   /// Reads and normalizes one file, in `parts` parts at once where its format can.
-  static func read(_ input: Input, catalog: Catalog, size: Int, parts: Int = 1, passOn: PassOn? = nil) -> (
+  static func read(
+    _ input: Input, catalog: Catalog, size: Int, parts: Int = 1, passOn: PassOn? = nil, pool: BatchPool? = nil
+  ) -> (
     [NormalizedBatch], InputReport
   ) {
     let path = input.path
     var builder = BatchBuilder(catalog: catalog, expectedRecords: size / bytesPerRecordEstimate)
     builder.parallelParts = parts
     builder.passOn = passOn
+    builder.pool = pool
     if let source = input.source { return readMapped(path: path, source: source, builder: builder) }
     var prefix = [UInt8](repeating: 0, count: 512)
     var got = 0

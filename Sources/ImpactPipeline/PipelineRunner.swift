@@ -107,6 +107,7 @@ public struct PipelineRunner: Sendable {
       items: items, onBatch: onBatch, onMerged: onMerged
     ) { try rejects.add($0) }
     let tally = try rejects.finish()
+    HeapPolicy.releaseFreeMemory()
     try phase("read, validate and merge \(items.count) input(s)")
     guard ingestion.counts.balances else {
       let counts = ingestion.counts

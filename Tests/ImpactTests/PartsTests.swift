@@ -1,4 +1,5 @@
 import Foundation
+import ImpactNormalization
 import ImpactPipeline
 import ImpactReaders
 import Testing
@@ -293,5 +294,72 @@ import Testing
       }
     }
     #expect(CSVFormat.partStatistics.discarded > before.discarded)
+  }
+
+  /// Runs `body` with files handed to the merge in chunks of `size` observations.
+  func withChunks<T>(of size: Int, _ body: () throws -> T) rethrows -> T {
+    let saved = BatchBuilder.defaultChunkSize
+    BatchBuilder.defaultChunkSize = size
+    defer { BatchBuilder.defaultChunkSize = saved }
+    return try body()
+  }
+
+  /// A builder with somewhere to pass batches on hands over one batch per `chunkSize`
+  /// observations, and the batches hold, in order, what one batch holds.
+  @Test func aBuilderHandsOverItsBatchInChunks() throws {
+    let folder = TemporaryDirectory()
+    let file = folder.write("chunks.csv", bytes: Self.awkwardFile(seed: 5, rows: 300))
+    func lines(_ batches: [NormalizedBatch]) -> ([Int32], [Int]) {
+      (batches.flatMap { $0.records.map(\.line) }, batches.flatMap { $0.rejects.map(\.line) })
+    }
+    let whole = BatchBuilder(catalog: Self.pipeline.catalog)
+    _ = CSVFormat().read(path: file, into: whole)
+    let chunked = BatchBuilder(catalog: Self.pipeline.catalog)
+    chunked.chunkSize = 7
+    final class Handed { var batches: [NormalizedBatch] = [] }
+    let handed = Handed()
+    chunked.passOn = ({ handed.batches.append($0) }, { handed.batches = [] })
+    _ = CSVFormat().read(path: file, into: chunked)
+    #expect(handed.batches.count == whole.batch.readCount / 7)
+    #expect(handed.batches.allSatisfy { $0.readCount == 7 })
+    #expect(lines(handed.batches + chunked.batches) == lines([whole.batch]))
+  }
+
+  /// Files handed to the merge in chunks while they are read leave what one batch per file
+  /// leaves, whatever the chunk size: canonical CSV and XML with rejects, malformed rows
+  /// and supersessions within and across files, a file refused after some of its chunks
+  /// were merged (it ends inside quotes), and the partner sources of the alliance pipeline
+  /// (several observations a row, edited Kobo submissions replacing whole responses).
+  @Test func chunksMergedWhileAFileIsReadLeaveWhatOneBatchLeaves() throws {
+    let folder = TemporaryDirectory()
+    let inputs = folder.path + "/inputs"
+    _ = folder.write("inputs/a.csv", bytes: Self.awkwardFile(seed: 41, rows: 240))
+    _ = folder.write("inputs/b.xml", bytes: Self.awkwardXML(seed: 7, submissions: 60))
+    _ = folder.write("inputs/c.csv", bytes: Self.awkwardFile(seed: 3, rows: 270))
+    _ = folder.write(
+      "inputs/d.csv",
+      bytes: Self.awkwardFile(seed: 8, rows: 90)
+        + Array("p1,r9,2023,75056,social.beneficiaries,1,\"never closed\n".utf8))
+    let alliance = try PipelineDefinition.load(path: repositoryRoot + "/pipelines/alliance.yml").get()
+    func allianceReports(_ output: String) throws -> [String] {
+      let runner = PipelineRunner(pipeline: alliance)
+      let (result, folder) = try runner.run(inputs: try runner.discover([]), outputDirectory: output)
+      return try ["aggregates.csv", "records.csv", "rejects.csv"].map {
+        try String(contentsOfFile: folder.publishedPath + "/" + $0, encoding: .utf8)
+      } + ["\(result.counts)"]
+    }
+    let whole = try withChunks(of: .max) {
+      (try reports(inputs, workers: 2, output: folder.path + "/whole"), try allianceReports(folder.path + "/aw"))
+    }
+    for size in [1, 2, 5, 64] {
+      let chunked = try withChunks(of: size) {
+        (
+          try reports(inputs, workers: 2, output: folder.path + "/\(size)"),
+          try allianceReports(folder.path + "/a\(size)")
+        )
+      }
+      #expect(chunked.0 == whole.0, "canonical inputs, chunks of \(size)")
+      #expect(chunked.1 == whole.1, "alliance pipeline, chunks of \(size)")
+    }
   }
 }
