@@ -91,8 +91,14 @@ public struct TransitionYear: Sendable, Equatable {
 /// brute-force count.
 public struct GroupingSetAggregator {
   private let ledger: Ledger
-  private var cellKeys: [(indicator: Int16, year: Int, departement: Int16, partner: Int32)] = []
+  /// This aggregator's cells, partner after partner (each partner's together).
+  private var cellKeys: [CellKey] = []
   private var cells: [Statistics] = []
+  /// The cells of the parts absorbed (see `absorb`), kept as they are: each partner's
+  /// cells stay together, which is all the roll-ups need.
+  private var absorbedCells: [(keys: [CellKey], cells: [Statistics])] = []
+  /// The partners that have cells, in the order their cells come (see `forEachCell`).
+  private var cellPartners: [Int32] = []
   /// For stock indicators (`last`): per (indicator, year, territory, partner), the latest
   /// value by period end, then input order (the record's index in the ledger); a
   /// partner's levels sit together, partners following each other as they were added.
@@ -245,6 +251,7 @@ public struct GroupingSetAggregator {
           let index = Int(order[position])
           add(records[index], order: index, partner: Int32(partner), into: &table)
         }
+        cellPartners.append(Int32(partner))
         table.clear()
       }
     }
@@ -257,8 +264,9 @@ public struct GroupingSetAggregator {
       partCount == other.partCount && heldParts.isDisjoint(with: other.heldParts),
       "absorbs another part of the partners")
     heldParts.formUnion(other.heldParts)
-    cellKeys += other.cellKeys
-    cells += other.cells
+    absorbedCells.append((other.cellKeys, other.cells))
+    absorbedCells += other.absorbedCells
+    cellPartners += other.cellPartners
     stockLevels += other.stockLevels
     func union(_ words: inout [UInt64], _ more: [UInt64]) {
       if words.isEmpty { words = [UInt64](repeating: 0, count: more.count) }
@@ -303,8 +311,8 @@ public struct GroupingSetAggregator {
       sortableDepartement(table.departementCode(Int16($0)))
     }
     let regionRank = rank(count: table.regions.count + 1) { table.regionCode(regionIndex: $0) }
-    let byPartner = cellsByPartner()
-    let space = GroupSpace(ledger: ledger, partners: byPartner.partnerCount)
+    let densePartner = self.densePartner
+    let space = GroupSpace(ledger: ledger, partners: cellPartners.count)
     var result: [AggregateRow] = []
     let stocksOverYears = stockLevels.isEmpty ? [] : latestStockOverYears
     for grouping in groupings {
@@ -313,11 +321,10 @@ public struct GroupingSetAggregator {
       // The cells come partner after partner: a group counts a partner when its last one
       // was another.
       var lastPartner: [Int32] = []
-      for index in byPartner.order {
-        let cell = cellKeys[Int(index)]
+      forEachCell { cell, statistics in
         let slot = space.slot(
           grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement,
-          partner: byPartner.dense[Int(cell.partner)])
+          partner: densePartner[Int(cell.partner)])
         var group = Int(groupOfSlot[slot])
         if group < 0 {
           group = groups.count
@@ -330,7 +337,7 @@ public struct GroupingSetAggregator {
             ))
           lastPartner.append(-1)
         }
-        groups[group].statistics.merge(cells[Int(index)])
+        groups[group].statistics.merge(statistics)
         if lastPartner[group] != cell.partner {
           lastPartner[group] = cell.partner
           groups[group].partners += 1
@@ -343,7 +350,7 @@ public struct GroupingSetAggregator {
         )
       }
       applyStocks(
-        grouping, to: &groups, space: space, densePartner: byPartner.dense, groupOfSlot: groupOfSlot,
+        grouping, to: &groups, space: space, densePartner: densePartner, groupOfSlot: groupOfSlot,
         overYears: stocksOverYears)
       groups.sort { order($0.key) < order($1.key) }
       for group in groups {
@@ -429,13 +436,10 @@ public struct GroupingSetAggregator {
   }
 
   /// For each of `slots` slots, the distinct partners of the cells `slotOf` puts in it.
-  private func distinctPartners(
-    slots: Int, _ slotOf: ((indicator: Int16, year: Int, departement: Int16, partner: Int32)) -> Int
-  ) -> [Int] {
+  private func distinctPartners(slots: Int, _ slotOf: (CellKey) -> Int) -> [Int] {
     var counts = [Int](repeating: 0, count: slots)
     var lastPartner = [Int32](repeating: -1, count: slots)
-    for index in cellsByPartner().order {
-      let cell = cellKeys[Int(index)]
+    forEachCell { cell, _ in
       let slot = slotOf(cell)
       if lastPartner[slot] != cell.partner {
         lastPartner[slot] = cell.partner
@@ -445,26 +449,27 @@ public struct GroupingSetAggregator {
     return counts
   }
 
-  /// The cells in partner order (a counting sort), and for each ledger partner its index
-  /// among the partners that have cells (-1 for none): memory follows the partners with
-  /// accepted observations, not every id the inputs held.
-  private func cellsByPartner() -> (order: [Int32], dense: [Int32], partnerCount: Int) {
-    var starts = [Int32](repeating: 0, count: ledger.partners.count + 1)
-    for cell in cellKeys { starts[Int(cell.partner) + 1] += 1 }
-    var dense = [Int32](repeating: -1, count: ledger.partners.count)
-    var partnerCount = 0
-    for partner in 0..<ledger.partners.count where starts[partner + 1] > 0 {
-      dense[partner] = Int32(partnerCount)
-      partnerCount += 1
+  /// Calls `body` with every cell, partner after partner: a partner's cells come together
+  /// (one part adds them partner after partner, and a partner is in one part), so a
+  /// roll-up counts a group's distinct partners by comparing with the last, without a sort.
+  @inline(__always)
+  private func forEachCell(_ body: (CellKey, Statistics) -> Void) {
+    for index in cellKeys.indices { body(cellKeys[index], cells[index]) }
+    for part in absorbedCells {
+      for index in part.keys.indices { body(part.keys[index], part.cells[index]) }
     }
-    for partner in 0..<ledger.partners.count { starts[partner + 1] += starts[partner] }
-    var order = [Int32](repeating: 0, count: cellKeys.count)
-    for (index, cell) in cellKeys.enumerated() {
-      order[Int(starts[Int(cell.partner)])] = Int32(index)
-      starts[Int(cell.partner)] += 1
-    }
-    return (order, dense, partnerCount)
   }
+
+  /// For each ledger partner, its index among the partners that have cells (-1 for none):
+  /// memory follows the partners with accepted observations, not every id the inputs held.
+  private var densePartner: [Int32] {
+    var dense = [Int32](repeating: -1, count: ledger.partners.count)
+    for (index, partner) in cellPartners.enumerated() { dense[Int(partner)] = Int32(index) }
+    return dense
+  }
+
+  /// A cell's dimensions.
+  private typealias CellKey = (indicator: Int16, year: Int, departement: Int16, partner: Int32)
 
   /// A stock series' latest level in a year (or over all years, year 0).
   private struct StockLevel {
@@ -492,7 +497,7 @@ public struct GroupingSetAggregator {
     let regions: Int
     /// Département indexes fit a byte (see `PartnerCells`).
     let departements = 256
-    /// The partners that have cells, numbered densely (see `cellsByPartner`).
+    /// The partners that have cells, numbered densely (see `densePartner`).
     let partners: Int
     /// The région of each département index.
     let regionOf: [Int]
