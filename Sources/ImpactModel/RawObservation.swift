@@ -75,6 +75,11 @@ public protocol PartSink: AnyObject {
   /// Forgets every part absorbed so far: a reader that passed on the first parts of a
   /// file before finding it cannot be read in parts calls this before reading it again.
   func discardAbsorbed()
+  /// Whether the sink can forget everything read so far (see `discardAll`).
+  var canDiscardAll: Bool { get }
+  /// Forgets everything read so far, as if nothing had been: a reader that read the file
+  /// on a guess the end of the file proved wrong (its encoding) reads it again after this.
+  func discardAll()
 }
 
 extension PartSink {
@@ -83,6 +88,8 @@ extension PartSink {
   public func absorb(_ part: any PartSink) { fatalError("this sink takes no parts") }
   public func shiftLines(by offset: Int) { fatalError("this sink takes no parts") }
   public func discardAbsorbed() { fatalError("this sink takes no parts") }
+  public var canDiscardAll: Bool { false }
+  public func discardAll() { fatalError("this sink cannot forget what it read") }
 }
 
 /// Where readers deliver what they read from one input file.

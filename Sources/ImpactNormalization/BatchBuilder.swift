@@ -97,6 +97,27 @@ public final class BatchBuilder: ObservationSink {
     }
   }
 
+  public var canDiscardAll: Bool { true }
+
+  public func discardAll() {
+    discardAbsorbed()
+    batch.empty()
+    forgetConversions()
+  }
+
+  /// Forgets the ids given to periods, territories and partners as written, which point
+  /// into the batch's tables.
+  private func forgetConversions() {
+    rawPeriods = ByteStringTable(capacity: 64)
+    periodResults = []
+    normalizedPeriods = ByteStringTable(capacity: 64)
+    rawTerritories = ByteStringTable(capacity: 256)
+    territoryResults = []
+    normalizedTerritories = ByteStringTable(capacity: 256)
+    partnerValid = []
+    lastPartnerCount = -1
+  }
+
   private var parts: [NormalizedBatch] = []
 
   /// Where absorbed parts go as soon as they are absorbed, instead of `batches`: `part`
@@ -132,14 +153,7 @@ public final class BatchBuilder: ObservationSink {
       batch.periods = full.periods
       batch.territories = full.territories
     } else {
-      rawPeriods = ByteStringTable(capacity: 64)
-      periodResults = []
-      normalizedPeriods = ByteStringTable(capacity: 64)
-      rawTerritories = ByteStringTable(capacity: 256)
-      territoryResults = []
-      normalizedTerritories = ByteStringTable(capacity: 256)
-      partnerValid = []
-      lastPartnerCount = -1
+      forgetConversions()
     }
     batch.records.reserveCapacity(chunkSize)
     passOn.part(full)

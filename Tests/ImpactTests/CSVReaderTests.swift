@@ -256,4 +256,60 @@ import Testing
     #expect(result.outcome.sha256 == String(expected))
     #expect(result.outcome.byteCount == text.utf8.count)
   }
+
+  /// A file read in one pass (its digest and encoding taken from the blocks the parse
+  /// reads) gives what a pass first, then the parse, gives: the pass is spared for UTF-8
+  /// files, and for the rest (a late Windows-1252 byte, a stray byte, a NUL byte, a quote
+  /// never closed) what was read is forgotten and the file read again the first way.
+  @Test func oneReadingPassGivesWhatAPassFirstGives() {
+    let header = "partner_id,response_id,period,territory,indicator,value,commentaire\n"
+    var body = ""
+    for row in 0..<3000 {
+      body +=
+        row % 97 == 5 ? "p1,r\(row),2023\n" : "p\(row % 3),r\(row / 2),2023,75056,social.beneficiaries,\(row % 90),ok\n"
+    }
+    let utf8 = Array((header + body).utf8)
+    #expect(utf8.count > 1 << 16, "longer than the head read first")
+    func ending(_ bytes: [UInt8]) -> [UInt8] {
+      utf8 + Array("p1,caf".utf8) + bytes + Array(",2023,75056,social.beneficiaries,1,x\n".utf8)
+    }
+    let cases: [(name: String, bytes: [UInt8], onePass: Bool)] = [
+      ("utf8", utf8, true),
+      (
+        "bom-crlf",
+        [0xEF, 0xBB, 0xBF] + Array((header + body + "\n\n").replacingOccurrences(of: "\n", with: "\r\n").utf8), true
+      ),
+      ("accents", ending([0xC3, 0xA9]), true),
+      ("no-value-column", Array((header.replacingOccurrences(of: "value,", with: "") + body).utf8), true),
+      ("late-windows-1252", ending([0xE9]), false),
+      ("late-stray-byte", ending([0xC3, 0xA9, 0x20, 0x81]), false),
+      ("late-nul", ending([0x00]), false),
+      ("quote-never-closed", utf8 + Array("p1,r9,2023,75056,social.beneficiaries,1,\"never closed\n".utf8), false),
+    ]
+    for (name, bytes, onePass) in cases {
+      let path = folder.write("\(name).csv", bytes: bytes)
+      let before = CSVFormat.onePassStatistics
+      let builder = BatchBuilder(catalog: shippedCatalog)
+      let outcome = CSVFormat().read(path: path, into: builder)
+      if let problem = outcome.problem { builder.rejectWholeFile(because: problem.description) }
+      let after = CSVFormat.onePassStatistics
+      let reference = readFile(path)
+      #expect(reference.batch.readCount >= 3000, "\(name): rows read")
+      #expect(describe(outcome) == describe(reference.outcome), "\(name)")
+      #expect(describe(builder.batch) == describe(reference.batch), "\(name)")
+      // Other suites read files meanwhile: the counts can only be seen to grow.
+      #expect(onePass ? after.read > before.read : after.readAgain > before.readAgain, "\(name)")
+    }
+  }
+
+  private func describe(_ outcome: ReadOutcome) -> String {
+    "\(outcome.sha256) \(outcome.byteCount) \(outcome.detected.sorted { $0.key < $1.key }) \(outcome.warnings) "
+      + (outcome.problem?.description ?? "")
+  }
+
+  private func describe(_ batch: NormalizedBatch) -> String {
+    batch.records.map {
+      "\($0.line) \(batch.partners.string(of: $0.partner)) \(batch.responses.string(of: $0.response)) \($0.value)"
+    }.joined(separator: "\n") + batch.rejects.map { "\($0.line) \($0.reason) \($0.value) \($0.message)" }.joined()
+  }
 }

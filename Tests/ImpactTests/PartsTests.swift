@@ -340,6 +340,12 @@ import Testing
       "inputs/d.csv",
       bytes: Self.awkwardFile(seed: 8, rows: 90)
         + Array("p1,r9,2023,75056,social.beneficiaries,1,\"never closed\n".utf8))
+    // Past the first 64 KiB, a Windows-1252 byte: the file, merged in chunks as UTF-8, is
+    // taken back and read again as Windows-1252.
+    let windows1252 =
+      Self.awkwardFile(seed: 9, rows: 2500) + Array("p2,r7,2023,75056,social.beneficiaries,3,caf".utf8) + [0xE9, 0x0A]
+    #expect(windows1252.count > 1 << 16)
+    _ = folder.write("inputs/e.csv", bytes: windows1252)
     let alliance = try PipelineDefinition.load(path: repositoryRoot + "/pipelines/alliance.yml").get()
     func allianceReports(_ output: String) throws -> [String] {
       let runner = PipelineRunner(pipeline: alliance)

@@ -1,5 +1,6 @@
 import ImpactModel
 import ImpactSupport
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -22,7 +23,78 @@ public struct CSVFormat: InputFormat {
     if sink.parallelParts > 1, let outcome = readInPartsWhileScanning(path: path, sink: sink) {
       return outcome
     }
+    if sink.canDiscardAll, let outcome = readWhileScanning(path: path, sink: sink) { return outcome }
     return read(path: path, options: SourceOptions(), parse: canonicalParse(path: path, sink: sink))
+  }
+
+  /// How many files were read in one pass (see `readWhileScanning`), and how many were read
+  /// again with a pass first (for tests and benchmarks).
+  public static var onePassStatistics: (read: Int, readAgain: Int) {
+    (onePassRead.load(ordering: .relaxed), onePassReadAgain.load(ordering: .relaxed))
+  }
+  static let onePassRead = Atomic<Int>(0)
+  static let onePassReadAgain = Atomic<Int>(0)
+
+  /// Reads a file whose first 64 KiB are UTF-8 in one pass, taking its digest and checking
+  /// its encoding on the blocks the tokenizer reads, instead of a pass for those first.
+  /// Returns nil, `sink` told to forget what it read, when the rest of the file is not
+  /// UTF-8 (Windows-1252, a stray byte, a NUL byte), changed while read, or cannot be
+  /// tokenized: the caller reads it as before, with a pass first, so that what a file gives
+  /// does not depend on the way it was read.
+  func readWhileScanning(path: String, sink: ObservationSink) -> ReadOutcome? {
+    guard let file = try? FileBlocks(path: path) else { return nil }
+    let size = 1 << 16
+    let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    defer { block.deallocate() }
+    guard let got = try? file.read(into: block, count: size, at: 0) else { return nil }
+    let head = UnsafeRawBufferPointer(start: block, count: got)
+    var headValidator = UTF8Validator()
+    headValidator.feed(head)
+    guard headValidator.isValid, memchr(block, 0, got) == nil,
+      !head.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 })
+    else { return nil }
+    let bom = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    guard got > bom else { return nil }  // a file that is only a BOM: empty, as the pass says
+    let delimiter = detectDelimiter(Array(head))
+    let hash = SHA256()
+    var validator = UTF8Validator()
+    var total = 0
+    var holdsNUL = false
+    var sameHead = true
+    var rows = CSVRowMapper(path: path, sink: sink, windows1252: false, delimiter: delimiter)
+    let tokenized = Result { () throws(FileProblem) in
+      _ = try CSVTokenizer(delimiter: delimiter, skipPrefix: bom).tokenize(
+        file, from: 0, stopAt: nil,
+        onBlock: { bytes in
+          guard let base = bytes.baseAddress else { return }
+          hash.update(bytes)
+          validator.feed(bytes)
+          if !holdsNUL && memchr(base, 0, bytes.count) != nil { holdsNUL = true }
+          if total < head.count {
+            let overlap = min(bytes.count, head.count - total)
+            sameHead = sameHead && memcmp(base, head.baseAddress! + total, overlap) == 0
+          }
+          total += bytes.count
+        }
+      ) { rows.handle($0) }
+    }
+    validator.finish()
+    guard case .success = tokenized, validator.isValid, !holdsNUL, sameHead, total >= head.count else {
+      sink.discardAll()
+      Self.onePassReadAgain.add(1, ordering: .relaxed)
+      return nil
+    }
+    Self.onePassRead.add(1, ordering: .relaxed)
+    var outcome = ReadOutcome()
+    outcome.sha256 = hash.hexDigest()
+    outcome.byteCount = total
+    outcome.detected["encoding"] = bom > 0 ? "utf-8-bom" : "utf-8"
+    outcome.detected["delimiter"] = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
+    outcome.warnings = rows.warnings
+    outcome.problem = rows.headerProblem
+    if rows.blankRows > 0 { outcome.detected["blank_rows"] = String(rows.blankRows) }
+    outcome.detected["rows"] = String(rows.dataRows)
+    return outcome
   }
 
   /// How `read(path:into:)` parses once the file is scanned: in parts where the sink
