@@ -473,6 +473,8 @@ private func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
 
 /// Whether UTF-8 `bytes` hold at most `limit` characters (code points).
 private func isWithinCharacterLimit(_ bytes: UnsafeRawBufferPointer, _ limit: Int) -> Bool {
+  // A character takes at least one byte.
+  if bytes.count <= limit { return true }
   var count = 0
   for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
   return count <= limit

@@ -15,12 +15,19 @@ public func byteHash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt6
     i += 8
   }
   if i < count {
-    var tail: UInt64 = 0
-    var shift: UInt64 = 0
-    while i < count {
-      tail |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
-      shift += 8
-      i += 1
+    // The last bytes in one word, read with loads that may overlap bytes already hashed
+    // (the length is in the seed, so the words still tell the strings apart).
+    let tail: UInt64
+    if count >= 8 {
+      tail = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    } else if count >= 4 {
+      tail =
+        UInt64(base.loadUnaligned(as: UInt32.self))
+        | UInt64(base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)) << 32
+    } else {
+      tail =
+        UInt64(base.load(as: UInt8.self)) | UInt64(base.load(fromByteOffset: count / 2, as: UInt8.self)) << 8
+        | UInt64(base.load(fromByteOffset: count - 1, as: UInt8.self)) << 16
     }
     h = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
   }

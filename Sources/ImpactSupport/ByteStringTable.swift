@@ -146,22 +146,31 @@ public struct ByteStringTable: Sendable {
 }
 
 /// Whether `count` bytes at `a` and `b` are equal.
+///
+/// Eight bytes at a time; the last bytes are compared with loads that overlap the ones
+/// before (ids are short: a loop over their last bytes one at a time cost as much).
 @inlinable
 public func memoryEquals(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-  var i = 0
-  while i + 8 <= count {
-    if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      != b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-    {
-      return false
+  if count >= 8 {
+    var i = 0
+    while i + 8 < count {
+      if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+        return false
+      }
+      i += 8
     }
-    i += 8
+    return a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+      == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
   }
-  while i < count {
-    if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
-      return false
-    }
-    i += 1
+  if count >= 4 {
+    return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+      && a.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        == b.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
   }
-  return true
+  if count >= 2 {
+    return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
+      && a.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self)
+        == b.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self)
+  }
+  return count == 0 || a.load(as: UInt8.self) == b.load(as: UInt8.self)
 }
