@@ -59,20 +59,19 @@ public final class CSVWriter {
 
   /// Appends one text cell, escaped, to a row being formatted in `buffer`.
   public static func appendText(_ bytes: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) {
-    if !needsNeutralising(bytes) {
-      var plain = true
-      for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
-        plain = false
-        break
-      }
-      if plain {
-        buffer.append(bytes)
-        return
-      }
+    if !needsNeutralising(bytes) && !needsQuotes(bytes) {
+      buffer.append(bytes)
+      return
     }
     var escaped: [UInt8] = []
     appendText(bytes, to: &escaped)
     escaped.withUnsafeBytes { buffer.append($0) }
+  }
+
+  /// Whether the text holds a comma, a double quote or a line break, and must be quoted.
+  @inline(__always)
+  static func needsQuotes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    containsAny(bytes, UInt8(ascii: ","), UInt8(ascii: "\""), 0x0A, 0x0D)
   }
 
   /// Whether a spreadsheet could run the text as a formula: it starts with `=`, `+`, `-`,
@@ -108,11 +107,7 @@ public final class CSVWriter {
       clean.withUnsafeBytes { appendText($0, to: &row) }
       return
     }
-    var needsQuotes = false
-    for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
-      needsQuotes = true
-      break
-    }
+    let needsQuotes = needsQuotes(bytes)
     let neutralise = needsNeutralising(bytes)
     if needsQuotes { row.append(UInt8(ascii: "\"")) }
     if neutralise { row.append(UInt8(ascii: "'")) }

@@ -1,8 +1,8 @@
 import ImpactSupport
 import Testing
 
-/// The byte comparisons and hashes the id tables rest on, at every length a word-wise
-/// loop and its overlapping last loads must get right.
+/// The byte comparisons, searches and hashes the id tables and writers rest on, at every
+/// length a word-wise loop and its overlapping last loads must get right.
 @Suite struct ByteStringTableTests {
   /// Strings of 0 to 40 bytes, and each of them with one byte changed, at every position.
   static let lengths = 0...40
@@ -67,6 +67,20 @@ import Testing
       #expect(bytes.withUnsafeBytes { table.intern($0, tag: tag) } == id)
       #expect(table.withBytes(of: id) { Array($0) } == bytes)
       #expect(table.tag(of: id) == tag)
+    }
+  }
+
+  @Test func containsAnyFindsEachByteAtEveryPosition() {
+    for count in Self.lengths {
+      let a = Self.text(count)
+      #expect(!a.withUnsafeBytes { containsAny($0, 0x2C, 0x22, 0x0A, 0x0D) }, "\(count) bytes")
+      for position in 0..<count {
+        for byte: UInt8 in [0x2C, 0x22, 0x0A, 0x0D] {
+          var b = a
+          b[position] = byte
+          #expect(b.withUnsafeBytes { containsAny($0, 0x2C, 0x22, 0x0A, 0x0D) }, "\(count) bytes, byte \(position)")
+        }
+      }
     }
   }
 }

@@ -225,10 +225,3 @@ struct CSVTokenizer {
     return Stop(offset: origin, lines: line - 1)
   }
 }
-
-/// The high bit of each byte of `word` that is zero, and possibly of bytes above the
-/// first one (a borrow), never below it: the lowest bit set marks the first zero byte.
-@inline(__always)
-func zeroBytes(_ word: UInt64) -> UInt64 {
-  (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
-}
