@@ -97,10 +97,7 @@ public final class Ledger {
     let partnerMap = (0..<Int32(batchPartners.count)).map { id in
       batchPartners.withBytes(of: id) { partners.intern($0) }
     }
-    let responseMap = (0..<Int32(batchResponses.count)).map { id in
-      let partner = partnerMap[Int(batchResponses.tag(of: id))]
-      return batchResponses.withBytes(of: id) { responses.intern($0, tag: UInt32(partner)) }
-    }
+    let responseMap = responses.internAll(of: batchResponses, retag: partnerMap.map { UInt32(bitPattern: $0) })
     if responses.count > newestOfResponse.count {
       newestOfResponse.append(contentsOf: repeatElement(-1, count: responses.count - newestOfResponse.count))
     }

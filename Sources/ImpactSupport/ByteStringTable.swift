@@ -38,7 +38,44 @@ public struct ByteStringTable: Sendable {
   public mutating func intern(_ bytes: UnsafeRawBufferPointer, tag: UInt32 = 0) -> Int32 {
     if last >= 0 && tags[Int(last)] == tag && equals(Int(last), bytes) { return last }
     guard indexed else { return appendUnindexed(bytes, tag: tag) }
-    let hash = byteHash(bytes, seed: UInt64(tag))
+    return intern(bytes, tag: tag, hash: byteHash(bytes, seed: UInt64(tag)))
+  }
+
+  /// The ids of every string of `other`, in its order, each interned under the tag
+  /// `retag` gives for its tag in `other`: what interning them one by one gives, with each
+  /// string's slot read some strings ahead. In a table larger than the cache (the
+  /// ledger's response ids), the cache misses then overlap instead of following each
+  /// other: interning a batch's response ids spent half its time waiting for them.
+  public mutating func internAll(of other: ByteStringTable, retag: [UInt32]) -> [Int32] {
+    precondition(indexed, "an indexed table")
+    let count = other.count
+    var ids = [Int32](repeating: 0, count: count)
+    let ahead = 16
+    other.arena.withUnsafeBytes { arena in
+      func bytes(_ index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: arena[other.starts[index]..<other.starts[index + 1]])
+      }
+      let hashes = (0..<count).map { byteHash(bytes($0), seed: UInt64(retag[Int(other.tags[$0])])) }
+      var touched: Int32 = 0
+      for index in 0..<count {
+        if index + ahead < count { touched &+= slots[Int(truncatingIfNeeded: hashes[index + ahead]) & mask] }
+        let tag = retag[Int(other.tags[index])]
+        let string = bytes(index)
+        ids[index] =
+          last >= 0 && tags[Int(last)] == tag && equals(Int(last), string)
+          ? last : intern(string, tag: tag, hash: hashes[index])
+      }
+      // Kept, so that the reads ahead are not optimized away.
+      readAhead = touched
+    }
+    return ids
+  }
+
+  /// What the reads ahead of `internAll` loaded, summed (see there).
+  private var readAhead: Int32 = 0
+
+  /// The id of `bytes` under `tag`, whose hash is `hash`, adding it when it is new.
+  private mutating func intern(_ bytes: UnsafeRawBufferPointer, tag: UInt32, hash: UInt64) -> Int32 {
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let id = slots[slot]

@@ -83,4 +83,30 @@ import Testing
       }
     }
   }
+
+  /// Interning a whole table at once (strings read ahead) gives the ids one by one gives:
+  /// strings already there, strings repeated in the other table (unindexed, so under two
+  /// ids there), tags mapped, the table growing as it goes.
+  @Test func internAllGivesWhatInterningOneByOneGives() {
+    var other = ByteStringTable(indexed: false)
+    for index in 0..<5000 {
+      let key = index % 1300
+      let string = Array("r\(key)-\(String(repeating: "x", count: key % 19))".utf8)
+      _ = string.withUnsafeBytes { other.intern($0, tag: UInt32(key % 3)) }
+    }
+    #expect(other.count == 5000)
+    let retag: [UInt32] = [7, 8, 7]
+    var seeded = ByteStringTable(capacity: 4)
+    for index in stride(from: 0, to: 5000, by: 37) {
+      _ = other.withBytes(of: Int32(index)) { seeded.intern($0, tag: retag[Int(other.tag(of: Int32(index)))]) }
+    }
+    var oneByOne = seeded
+    let expected = (0..<Int32(other.count)).map { id in
+      other.withBytes(of: id) { oneByOne.intern($0, tag: retag[Int(other.tag(of: id))]) }
+    }
+    var atOnce = seeded
+    #expect(atOnce.internAll(of: other, retag: retag) == expected)
+    #expect(atOnce.count == oneByOne.count)
+    #expect(Set(expected).count < other.count, "some strings repeat")
+  }
 }
