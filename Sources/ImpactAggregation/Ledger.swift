@@ -46,6 +46,10 @@ public final class Ledger {
   public private(set) var territories: [Territory] = []
   public private(set) var records: ContiguousArray<LedgerRecord> = []
   public private(set) var supersededCount = 0
+  /// Per file (by index in `files`): its records, and those of them superseded; kept as
+  /// records come and go, so that the counts per input need no pass over the records.
+  public private(set) var recordsPerFile: [Int] = []
+  public private(set) var supersededPerFile: [Int] = []
 
   private var periodIDs = ByteStringTable(capacity: 256)
   private var territoryIDs = ByteStringTable(capacity: 4096)
@@ -83,6 +87,8 @@ public final class Ledger {
   /// Registers an input file and returns its index.
   public func addFile(_ path: String) -> Int32 {
     files.append(path)
+    recordsPerFile.append(0)
+    supersededPerFile.append(0)
     return Int32(files.count - 1)
   }
 
@@ -154,6 +160,7 @@ public final class Ledger {
         record.superseded = true
         records.append(record)
         supersededCount += 1
+        supersededPerFile[Int(file)] += 1
         superseded(record, edit)
         continue
       }
@@ -164,6 +171,7 @@ public final class Ledger {
       }
     }
     applyReplacements(before: Int.max)
+    recordsPerFile[Int(file)] += batch.records.count
   }
 
   /// The ledger's state before a file merged in several batches, to go back to if the
@@ -196,7 +204,14 @@ public final class Ledger {
   public func rollback(to checkpoint: Checkpoint) {
     guard let undo else { preconditionFailure("rollback without a checkpoint") }
     self.undo = nil
-    for index in undo.superseded { records[Int(index)].superseded = false }
+    for index in undo.superseded {
+      records[Int(index)].superseded = false
+      supersededPerFile[Int(records[Int(index)].file)] -= 1
+    }
+    for record in records[checkpoint.records...] {
+      recordsPerFile[Int(record.file)] -= 1
+      if record.superseded { supersededPerFile[Int(record.file)] -= 1 }
+    }
     for (response, previous) in undo.replaced.reversed() { replacedResponses[response] = previous }
     for record in records[checkpoint.records...].reversed() where Int(record.response) < checkpoint.responses {
       newestOfResponse[Int(record.response)] = record.previousOfResponse
@@ -217,6 +232,7 @@ public final class Ledger {
   private func markSuperseded(_ index: Int32) {
     records[Int(index)].superseded = true
     supersededCount += 1
+    supersededPerFile[Int(records[Int(index)].file)] += 1
     if let start = undo?.start, index < start { undo!.superseded.append(index) }
   }
 

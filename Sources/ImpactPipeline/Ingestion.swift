@@ -192,14 +192,9 @@ public struct Ingestion {
     }
     queue.finish()
     if let failure { throw failure }
-    var accepted = [Int](repeating: 0, count: files.count)
-    var superseded = [Int](repeating: 0, count: files.count)
-    for record in ledger.records {
-      if record.superseded { superseded[Int(record.file)] += 1 } else { accepted[Int(record.file)] += 1 }
-    }
     for index in inputs.indices {
-      inputs[index].accepted = accepted[index]
-      inputs[index].superseded = superseded[index]
+      inputs[index].accepted = ledger.recordsPerFile[index] - ledger.supersededPerFile[index]
+      inputs[index].superseded = ledger.supersededPerFile[index]
     }
     counts.accepted = ledger.acceptedCount
     counts.superseded = ledger.supersededCount

@@ -53,6 +53,8 @@ import Testing
     let input = result.inputs[0]
     texts.append(
       "\(result.counts) \(input.detected.sorted { $0.key < $1.key }) \(input.warnings) \(input.problem ?? "")")
+    // Each input's own counts, which the ledger keeps as records come and go.
+    texts += result.inputs.map { "\($0.path) \($0.read) \($0.accepted) \($0.rejected) \($0.superseded)" }
     return texts
   }
 
