@@ -111,7 +111,7 @@ public struct GroupingSetAggregator {
   private var heldParts: Set<Int> = []
   private var partCount = 1
   /// Per transition, a bit per global response.
-  private var transitionResponses: [[UInt64]]
+  private let transitionResponses: ResponseBits
   /// The transition of each indicator, as an index in `Transition.allCases`.
   private let transitionIndex: [Int]
   private let years: [Int]
@@ -119,7 +119,7 @@ public struct GroupingSetAggregator {
   private let departements: [Int16]
   /// Per (transition, year) slot, a bit per global response (allocated when the slot is
   /// first used) and the observations, for the trends.
-  private var transitionYearResponses: [[UInt64]]
+  private let transitionYearResponses: ResponseBits
   private var transitionYearObservations: [Int]
 
   public init(ledger: Ledger) {
@@ -129,10 +129,9 @@ public struct GroupingSetAggregator {
     years = ledger.periods.map(\.year)
     periodEnds = ledger.periods.map(\.endOrdinal)
     departements = ledger.territories.map(\.departement)
-    let words = (ledger.responses.count + 63) / 64
-    transitionResponses = Transition.allCases.map { _ in [UInt64](repeating: 0, count: words) }
+    transitionResponses = ResponseBits(sets: Transition.allCases.count, responses: ledger.responses.count)
     let slots = Transition.allCases.count * Period.years.count
-    transitionYearResponses = Array(repeating: [], count: slots)
+    transitionYearResponses = ResponseBits(sets: slots, responses: ledger.responses.count)
     transitionYearObservations = Array(repeating: 0, count: slots)
   }
 
@@ -205,13 +204,9 @@ public struct GroupingSetAggregator {
     }
     let transition = transitionIndex[Int(record.indicator)]
     let response = Int(record.response)
-    let bit: UInt64 = 1 << UInt64(response & 63)
-    transitionResponses[transition][response >> 6] |= bit
+    transitionResponses.insert(response, into: transition)
     let pair = slot(transition: transition, year: year)
-    if transitionYearResponses[pair].isEmpty {
-      transitionYearResponses[pair] = [UInt64](repeating: 0, count: transitionResponses[0].count)
-    }
-    transitionYearResponses[pair][response >> 6] |= bit
+    transitionYearResponses.insert(response, into: pair)
     transitionYearObservations[pair] += 1
   }
 
@@ -268,15 +263,9 @@ public struct GroupingSetAggregator {
     absorbedCells += other.absorbedCells
     cellPartners += other.cellPartners
     stockLevels += other.stockLevels
-    func union(_ words: inout [UInt64], _ more: [UInt64]) {
-      if words.isEmpty { words = [UInt64](repeating: 0, count: more.count) }
-      for index in more.indices { words[index] |= more[index] }
-    }
-    for transition in transitionResponses.indices {
-      union(&transitionResponses[transition], other.transitionResponses[transition])
-    }
-    for pair in transitionYearResponses.indices where !other.transitionYearResponses[pair].isEmpty {
-      union(&transitionYearResponses[pair], other.transitionYearResponses[pair])
+    transitionResponses.formUnion(other.transitionResponses)
+    transitionYearResponses.formUnion(other.transitionYearResponses)
+    for pair in transitionYearObservations.indices {
       transitionYearObservations[pair] += other.transitionYearObservations[pair]
     }
   }
@@ -291,7 +280,7 @@ public struct GroupingSetAggregator {
       TransitionYear(
         transition: Transition.allCases[pair / Period.years.count],
         year: Period.years.lowerBound + pair % Period.years.count,
-        responses: transitionYearResponses[pair].reduce(0) { $0 + $1.nonzeroBitCount },
+        responses: transitionYearResponses.count(in: pair),
         partners: partners[pair],
         observations: transitionYearObservations[pair])
     }
@@ -430,7 +419,7 @@ public struct GroupingSetAggregator {
   public func transitionTotals() -> [TransitionTotals] {
     let partners = distinctPartners(slots: Transition.allCases.count) { transitionIndex[Int($0.indicator)] }
     return Transition.allCases.enumerated().map { index, transition in
-      let responses = transitionResponses[index].reduce(0) { $0 + $1.nonzeroBitCount }
+      let responses = transitionResponses.count(in: index)
       return TransitionTotals(transition: transition, partners: partners[index], responses: responses)
     }
   }
@@ -565,5 +554,60 @@ public struct GroupingSetAggregator {
   /// `2A` and `2B` sort between `19` and `21`, as INSEE lists them.
   private func sortableDepartement(_ code: String) -> String {
     code == "2A" ? "20A" : code == "2B" ? "20B" : code.count == 2 ? code + " " : code
+  }
+}
+
+/// Sets of global response ids, a bit per response, each allocated when first used.
+///
+/// Set bit by bit for every record the aggregation adds: its words are reached through
+/// plain pointers, which arrays of arrays would check for uniqueness at every bit.
+/// Each aggregator makes its own, and lets go of it with the aggregator.
+private final class ResponseBits: @unchecked Sendable {
+  private let words: Int
+  private let sets: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+  private let setCount: Int
+
+  init(sets count: Int, responses: Int) {
+    words = (responses + 63) / 64
+    setCount = count
+    sets = UnsafeMutablePointer.allocate(capacity: count)
+    sets.initialize(repeating: nil, count: count)
+  }
+
+  deinit {
+    for index in 0..<setCount { sets[index]?.deallocate() }
+    sets.deallocate()
+  }
+
+  /// Set `index`, allocated (empty) if it was not.
+  @inline(__always)
+  private func storage(of index: Int) -> UnsafeMutablePointer<UInt64> {
+    if let storage = sets[index] { return storage }
+    let new = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, words))
+    new.initialize(repeating: 0, count: max(1, words))
+    sets[index] = new
+    return new
+  }
+
+  @inline(__always)
+  func insert(_ response: Int, into index: Int) {
+    precondition(index >= 0 && index < setCount && response >= 0 && response < words * 64, "a response of a set")
+    storage(of: index)[response >> 6] |= 1 << UInt64(response & 63)
+  }
+
+  /// The responses in set `index`.
+  func count(in index: Int) -> Int {
+    guard let storage = sets[index] else { return 0 }
+    return (0..<words).reduce(0) { $0 + storage[$1].nonzeroBitCount }
+  }
+
+  /// Adds the responses of `other`, made with as many sets and responses.
+  func formUnion(_ other: ResponseBits) {
+    precondition(other.setCount == setCount && other.words == words, "sets of the same responses")
+    for index in 0..<setCount {
+      guard let more = other.sets[index] else { continue }
+      let target = storage(of: index)
+      for word in 0..<words { target[word] |= more[word] }
+    }
   }
 }
