@@ -38,8 +38,8 @@ public struct CSVFormat: InputFormat {
   /// Reads a file whose first 64 KiB are UTF-8 in one pass, taking its digest and checking
   /// its encoding on the blocks the tokenizer reads, instead of a pass for those first.
   /// Returns nil, `sink` told to forget what it read, when the rest of the file is not
-  /// UTF-8 (Windows-1252, a stray byte, a NUL byte), changed while read, or cannot be
-  /// tokenized: the caller reads it as before, with a pass first, so that what a file gives
+  /// UTF-8 (Windows-1252, a stray byte, a NUL byte: the parse stops at the block that shows
+  /// it), changed while read, or cannot be tokenized: the caller reads it as before, with a pass first, so that what a file gives
   /// does not depend on the way it was read.
   func readWhileScanning(path: String, sink: ObservationSink) -> ReadOutcome? {
     guard let file = try? FileBlocks(path: path) else { return nil }
@@ -66,7 +66,7 @@ public struct CSVFormat: InputFormat {
       _ = try CSVTokenizer(delimiter: delimiter, skipPrefix: bom).tokenize(
         file, from: 0, stopAt: nil,
         onBlock: { bytes in
-          guard let base = bytes.baseAddress else { return }
+          guard let base = bytes.baseAddress else { return true }
           hash.update(bytes)
           validator.feed(bytes)
           if !holdsNUL && memchr(base, 0, bytes.count) != nil { holdsNUL = true }
@@ -75,6 +75,8 @@ public struct CSVFormat: InputFormat {
             sameHead = sameHead && memcmp(base, head.baseAddress! + total, overlap) == 0
           }
           total += bytes.count
+          // Not UTF-8 after all: the rest of the file is not parsed for nothing.
+          return validator.isValid && !holdsNUL && sameHead
         }
       ) { rows.handle($0) }
     }

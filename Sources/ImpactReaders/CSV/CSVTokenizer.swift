@@ -61,10 +61,11 @@ struct CSVTokenizer {
   /// Tokenizes from `origin` (where `file` is positioned), numbering lines from 1, until
   /// the first record that starts at `limit` or after, or until `stopWhen`, asked with the
   /// file offset of each record before it is read, says so; returns where it stopped.
-  /// `onBlock` sees the bytes of each read, in file order, before they are tokenized.
+  /// `onBlock` sees the bytes of each read, in file order, before they are tokenized, and
+  /// may stop the reading there (by returning false: the tokenizer then throws).
   func tokenize(
     _ file: FileBlocks, from origin: Int, stopAt limit: Int?, stopWhen: ((_ offset: Int) -> Bool)? = nil,
-    onBlock: ((UnsafeRawBufferPointer) -> Void)? = nil, _ handler: (CSVRecord) -> Void
+    onBlock: ((UnsafeRawBufferPointer) -> Bool)? = nil, _ handler: (CSVRecord) -> Void
   ) throws(FileProblem) -> Stop {
     var origin = origin
     var capacity = Self.blockSize * 2
@@ -99,7 +100,9 @@ struct CSVTokenizer {
         }
         if RunCancellation.signal != nil { throw FileProblem(message: "the run was interrupted", line: line) }
         let got = try file.read(into: buffer + filled, count: capacity - filled)
-        onBlock?(UnsafeRawBufferPointer(start: buffer + filled, count: got))
+        if let onBlock, !onBlock(UnsafeRawBufferPointer(start: buffer + filled, count: got)) {
+          throw FileProblem(message: "the reading was stopped", line: line)
+        }
         if got == 0 { eof = true } else { filled += got }
       }
       let bytes = UnsafeRawPointer(buffer)
