@@ -81,6 +81,13 @@ public final class Ledger {
     if responses.count == 0 { responses = ByteStringTable(capacity: expected / 3) }
   }
 
+  /// Partner id `id` as written in the reports (read in place: a copy of the table out of
+  /// the ledger retains each of its arrays).
+  public func partnerID(_ id: Int32) -> String { partners.string(of: id) }
+
+  /// Response id `id` as written in the reports (read in place, see `partnerID`).
+  public func responseID(_ id: Int32) -> String { responses.string(of: id) }
+
   /// The partner of a response.
   public func partner(ofResponse response: Int32) -> Int32 { Int32(bitPattern: responses.tag(of: response)) }
 

@@ -76,6 +76,7 @@ public struct Ingestion {
     var rejections: [RejectReason: Int] = [:]
     var counts = Counts()
     let queue = BatchQueue(count: files.count, window: workers * 2)
+    let indicatorIDs = catalog.indicators.map(\.id)
     let catalog = self.catalog
     let threads = min(workers, files.count)
     // Fewer files than cores: a large file is read in parts, on the idle cores.
@@ -163,7 +164,9 @@ public struct Ingestion {
         }
         if let early {
           ledger.commit()
-          for (old, by) in early.superseded { try onReject(supersededEvent(ledger: ledger, old: old, by: by)) }
+          for (old, by) in early.superseded {
+            try onReject(supersededEvent(ledger: ledger, old: old, by: by, indicatorIDs: indicatorIDs))
+          }
         }
         for part in prepared.batches.indices {
           let batch = prepared.batches[part]
@@ -174,7 +177,7 @@ public struct Ingestion {
           ledger.append(batch, file: file) { old, by in
             guard writeError == nil else { return }
             do {
-              try onReject(supersededEvent(ledger: ledger, old: old, by: by))
+              try onReject(supersededEvent(ledger: ledger, old: old, by: by, indicatorIDs: indicatorIDs))
             } catch {
               writeError = error
             }
@@ -225,7 +228,11 @@ public struct Ingestion {
     return PreparedBatch(batches: [batch], report: report, encoded: batch.encoded(catalog: catalog), error: nil)
   }
 
-  private func supersededEvent(ledger: Ledger, old: LedgerRecord, by: Supersession) -> RejectEvent {
+  /// The event of a superseded record. `indicatorIDs` are the catalog's ids, read once:
+  /// reaching one through the catalog copies its whole entry.
+  private func supersededEvent(ledger: Ledger, old: LedgerRecord, by: Supersession, indicatorIDs: [String])
+    -> RejectEvent
+  {
     let newFile = ledger.files[Int(by.file)]
     let oldFile = ledger.files[Int(old.file)]
     let place = newFile == oldFile ? "line \(by.line)" : "\(newFile) line \(by.line)"
@@ -233,8 +240,8 @@ public struct Ingestion {
       by.editedBy.map { "replaced by the edited submission \($0) at \(place), which replaces this whole response" }
       ?? "replaced by the later submission at \(place) (the last submission of a response and indicator wins)"
     return RejectEvent(
-      file: oldFile, line: Int(old.line), partner: ledger.partners.string(of: old.partner),
-      response: ledger.responses.string(of: old.response), indicator: catalog.indicators[Int(old.indicator)].id,
+      file: oldFile, line: Int(old.line), partner: ledger.partnerID(old.partner),
+      response: ledger.responseID(old.response), indicator: indicatorIDs[Int(old.indicator)],
       field: "", value: old.value.description, reason: .superseded, message: message)
   }
 

@@ -121,17 +121,32 @@ public struct RejectsTally: Sendable {
       if reason.hintEnglish.isEmpty { reason.hintEnglish = hintEnglish }
       if reason.examples.count < Self.examplesPerReason { reason.examples.append(example()) }
     }
-    note(&reasons[code, default: Reason(code: code)])
-    if let known = partners.index(forKey: id) {
+    if let last = lastReason, last.code == code {
+      note(&reasons.values[last.index])
+    } else {
+      note(&reasons[code, default: Reason(code: code)])
+      lastReason = (code, reasons.index(forKey: code)!)
+    }
+    if let last = lastPartner, last.id == id {
+      Self.count(code, in: &partners.values[last.index])
+    } else if let known = partners.index(forKey: id) {
       Self.count(code, in: &partners.values[known])
+      lastPartner = (id, known)
     } else if partners.count >= Self.maximumPartners {
       Self.count(code, in: &otherPartners)
     } else {
       var partner = Partner(id: id)
       Self.count(code, in: &partner)
       partners[id] = partner
+      // Adding a key moves the others: the index kept is the new one's.
+      lastPartner = (id, partners.index(forKey: id)!)
     }
   }
+
+  /// The reason and partner entries of the row before, found again by comparing their
+  /// keys: rows come file by file and partner by partner, and a comparison spares hashing.
+  private var lastReason: (code: String, index: Dictionary<String, Reason>.Index)?
+  private var lastPartner: (id: String, index: Dictionary<String, Partner>.Index)?
 
   private static func count(_ code: String, in partner: inout Partner) {
     if code == RejectReason.superseded.code { partner.superseded += 1 } else { partner.rejected += 1 }
