@@ -111,7 +111,7 @@ public struct GroupingSetAggregator {
   private var heldParts: Set<Int> = []
   private var partCount = 1
   /// Per transition, a bit per global response.
-  private let transitionResponses: ResponseBits
+  private var transitionResponses: ResponseBits
   /// The transition of each indicator, as an index in `Transition.allCases`.
   private let transitionIndex: [Int]
   private let years: [Int]
@@ -119,7 +119,7 @@ public struct GroupingSetAggregator {
   private let departements: [Int16]
   /// Per (transition, year) slot, a bit per global response (allocated when the slot is
   /// first used) and the observations, for the trends.
-  private let transitionYearResponses: ResponseBits
+  private var transitionYearResponses: ResponseBits
   private var transitionYearObservations: [Int]
 
   public init(ledger: Ledger) {
@@ -221,6 +221,7 @@ public struct GroupingSetAggregator {
     precondition(parts > 0 && (0..<parts).contains(part) && heldParts.isEmpty, "an aggregator is fed once")
     heldParts = [part]
     partCount = parts
+    ownBitSets()
     let partnerCount = ledger.partners.count
     var table = PartnerCells(ledger: ledger)
     ledger.records.withUnsafeBufferPointer { records in
@@ -259,6 +260,7 @@ public struct GroupingSetAggregator {
       partCount == other.partCount && heldParts.isDisjoint(with: other.heldParts),
       "absorbs another part of the partners")
     heldParts.formUnion(other.heldParts)
+    ownBitSets()
     absorbedCells.append((other.cellKeys, other.cells))
     absorbedCells += other.absorbedCells
     cellPartners += other.cellPartners
@@ -267,6 +269,15 @@ public struct GroupingSetAggregator {
     transitionYearResponses.formUnion(other.transitionYearResponses)
     for pair in transitionYearObservations.indices {
       transitionYearObservations[pair] += other.transitionYearObservations[pair]
+    }
+  }
+
+  /// Makes the bit sets this aggregator's own before they change: a copy of an aggregator
+  /// shares them (they are a class, for speed), and a value must not change another.
+  private mutating func ownBitSets() {
+    if !isKnownUniquelyReferenced(&transitionResponses) { transitionResponses = transitionResponses.copy() }
+    if !isKnownUniquelyReferenced(&transitionYearResponses) {
+      transitionYearResponses = transitionYearResponses.copy()
     }
   }
 
@@ -560,8 +571,8 @@ public struct GroupingSetAggregator {
 /// Sets of global response ids, a bit per response, each allocated when first used.
 ///
 /// Set bit by bit for every record the aggregation adds: its words are reached through
-/// plain pointers, which arrays of arrays would check for uniqueness at every bit.
-/// Each aggregator makes its own, and lets go of it with the aggregator.
+/// plain pointers, which arrays of arrays would check for uniqueness at every bit. An
+/// aggregator copies them before changing them when another holds them too.
 private final class ResponseBits: @unchecked Sendable {
   private let words: Int
   private let sets: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
@@ -599,6 +610,13 @@ private final class ResponseBits: @unchecked Sendable {
   func count(in index: Int) -> Int {
     guard let storage = sets[index] else { return 0 }
     return (0..<words).reduce(0) { $0 + storage[$1].nonzeroBitCount }
+  }
+
+  /// A new set of the same responses.
+  func copy() -> ResponseBits {
+    let copy = ResponseBits(sets: setCount, responses: words * 64)
+    copy.formUnion(self)
+    return copy
   }
 
   /// Adds the responses of `other`, made with as many sets and responses.

@@ -97,7 +97,9 @@ public final class BatchBuilder: ObservationSink {
     }
   }
 
-  public var canDiscardAll: Bool { true }
+  /// Set to false for a file read again because it was refused after some of its chunks
+  /// were merged: readers then read it the way that decides everything first.
+  public var canDiscardAll = true
 
   public func discardAll() {
     discardAbsorbed()
@@ -312,6 +314,8 @@ public final class BatchBuilder: ObservationSink {
     }
     batch.records.removeAll()
     batch.rejects = all
+    // Nor do its edits replace anything (and a replacement points at the records, gone).
+    batch.replacements.removeAll()
   }
 
   // MARK: - Helpers

@@ -282,8 +282,10 @@ public struct Ingestion {
   private static func readAgainWhole(_ builder: BatchBuilder, _ outcome: ReadOutcome) -> BatchBuilder? {
     guard outcome.problem != nil, builder.passedOn > 0 else { return nil }
     builder.discardAbsorbed()
-    return BatchBuilder(
+    let again = BatchBuilder(
       catalog: builder.catalog, territoryTable: builder.territoryTable, expectedRecords: builder.batch.records.capacity)
+    again.canDiscardAll = false
+    return again
   }
 
   /// The input's report from what its reader saw; a file with a problem is refused whole.

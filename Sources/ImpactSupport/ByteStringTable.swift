@@ -156,18 +156,30 @@ public struct ByteStringTable: Sendable {
   /// (rebuilding the index: for the rare undo of a merge, not for a hot loop).
   public mutating func truncate(to count: Int) {
     guard count < tags.count else { return }
+    if indexed {
+      if tags.count - count <= count {
+        // Few strings go (a file's, out of a run's). The slots hold the ids as if added in
+        // order (growing adds them again in order): the newest string is the last of its
+        // run of slots, and clearing its slot, newest first, undoes each addition.
+        for id in stride(from: tags.count - 1, through: count, by: -1) {
+          var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+          while slots[slot] != Int32(id) { slot = (slot + 1) & mask }
+          slots[slot] = -1
+        }
+      } else {
+        for index in slots.indices { slots[index] = -1 }
+        for id in 0..<count {
+          var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+          while slots[slot] >= 0 { slot = (slot + 1) & mask }
+          slots[slot] = Int32(id)
+        }
+      }
+      hashes.removeSubrange(count...)
+    }
     arena.removeSubrange(starts[count]...)
     starts.removeSubrange((count + 1)...)
     tags.removeSubrange(count...)
     last = -1
-    guard indexed else { return }
-    hashes.removeSubrange(count...)
-    for index in slots.indices { slots[index] = -1 }
-    for id in 0..<count {
-      var slot = Int(truncatingIfNeeded: hashes[id]) & mask
-      while slots[slot] >= 0 { slot = (slot + 1) & mask }
-      slots[slot] = Int32(id)
-    }
   }
 
   private mutating func grow() {

@@ -109,4 +109,25 @@ import Testing
     #expect(atOnce.count == oneByOne.count)
     #expect(Set(expected).count < other.count, "some strings repeat")
   }
+
+  /// Truncating forgets exactly the strings from an id on, whether they are taken out of
+  /// their slots one by one (few of them) or the index is rebuilt (most of them).
+  @Test(arguments: [0, 1, 150, 299, 310, 399])
+  func truncateForgetsTheLaterStringsOnly(keep: Int) {
+    var table = ByteStringTable(capacity: 4)
+    let strings = (0..<400).map { Array("s\($0 % 97)-\($0)".utf8) }
+    for (index, string) in strings.enumerated() {
+      #expect(string.withUnsafeBytes { table.intern($0, tag: UInt32(index % 2)) } == Int32(index))
+    }
+    table.truncate(to: keep)
+    #expect(table.count == keep)
+    for (index, string) in strings.enumerated() {
+      let found = string.withUnsafeBytes { table.find($0, tag: UInt32(index % 2)) }
+      #expect(found == (index < keep ? Int32(index) : nil), "string \(index)")
+    }
+    // Strings interned again after the cut take the next ids.
+    for (index, string) in strings.enumerated().dropFirst(keep).prefix(20) {
+      #expect(string.withUnsafeBytes { table.intern($0, tag: UInt32(index % 2)) } == Int32(index))
+    }
+  }
 }

@@ -157,6 +157,47 @@ import Testing
     }
   }
 
+  /// An edit in a file refused whole (it ends inside quotes) replaces nothing: nothing from
+  /// the file is accepted, its edits included; and the store keeps that file's batch in a
+  /// form a later run reads back (it kept edits pointing at the records removed).
+  @Test func anEditInAFileRefusedWholeReplacesNothing() throws {
+    let header = "partenaire;id;remplace;date;cp;benevoles\n"
+    folder.write("wide/a.csv", header + "part-1;w-1;;02/04/2024;75011;1\n")
+    folder.write(
+      "wide/b.csv", header + "part-1;w-2;w-1;02/04/2024;75011;2\npart-1;w-3;;02/04/2024;75011;\"4\n")
+    let definition = try pipeline(
+      """
+        - name: wide
+          files: ["wide/*.csv"]
+          format: csv
+          partner: {column: partenaire}
+          response: {column: id}
+          replaces: {column: remplace}
+          period: {column: date, format: "dd/MM/yyyy"}
+          territory: {column: cp}
+          indicators:
+            - {column: benevoles, indicator: social.volunteers}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    #expect(result.counts.accepted == 1, "w-1 stands")
+    #expect(result.counts.superseded == 0)
+    #expect(events.map(\.reason) == [.malformedFile])
+    // With the store: a later run that reads the stored batches again (a new file came).
+    let runner = PipelineRunner(pipeline: definition)
+    let store = StoreSettings(path: folder.path + "/out/store.sqlite")
+    _ = try runner.run(discovery: try runner.discover([]), outputDirectory: folder.path + "/out", store: store)
+    folder.write("wide/c.csv", header + "part-1;w-4;;02/04/2024;75011;3\n")
+    guard
+      case .published(let later, _) = try runner.run(
+        discovery: try runner.discover([]), outputDirectory: folder.path + "/out", store: store)
+    else {
+      Issue.record("the later run published nothing")
+      return
+    }
+    #expect(later.counts.accepted == 2)
+  }
+
   @Test func odkEditsReplaceWholeSubmissionsAndDuplicatesCountOnce() throws {
     func submission(_ id: String, satisfaction: String, nps: String, deprecated: String? = nil, orx: Bool = false)
       -> String

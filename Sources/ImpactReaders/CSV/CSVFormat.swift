@@ -80,8 +80,23 @@ public struct CSVFormat: InputFormat {
         }
       ) { rows.handle($0) }
     }
+    var tokenizerProblem: FileProblem?
+    if case .failure(let problem) = tokenized, validator.isValid, !holdsNUL, sameHead {
+      // The file itself is wrong (it ends inside quotes, a record is too long): what a pass
+      // first then the parse give, once the rest of the file is found to be UTF-8 too.
+      tokenizerProblem = problem
+      while let got = try? file.read(into: block, count: size), got > 0 {
+        let bytes = UnsafeRawBufferPointer(start: block, count: got)
+        hash.update(bytes)
+        validator.feed(bytes)
+        if memchr(block, 0, got) != nil { holdsNUL = true }
+        total += got
+      }
+    }
     validator.finish()
-    guard case .success = tokenized, validator.isValid, !holdsNUL, sameHead, total >= head.count else {
+    let parsed: Bool
+    if case .success = tokenized { parsed = true } else { parsed = tokenizerProblem != nil }
+    guard parsed, validator.isValid, !holdsNUL, sameHead, total >= head.count else {
       sink.discardAll()
       Self.onePassReadAgain.add(1, ordering: .relaxed)
       return nil
@@ -92,6 +107,11 @@ public struct CSVFormat: InputFormat {
     outcome.byteCount = total
     outcome.detected["encoding"] = bom > 0 ? "utf-8-bom" : "utf-8"
     outcome.detected["delimiter"] = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
+    if let tokenizerProblem {
+      // As the parse after a pass leaves it: the problem, none of the rows' findings.
+      outcome.problem = tokenizerProblem
+      return outcome
+    }
     outcome.warnings = rows.warnings
     outcome.problem = rows.headerProblem
     if rows.blankRows > 0 { outcome.detected["blank_rows"] = String(rows.blankRows) }
