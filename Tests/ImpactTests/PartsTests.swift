@@ -359,6 +359,30 @@ import Testing
     let whole = try withChunks(of: .max) {
       (try reports(inputs, workers: 2, output: folder.path + "/whole"), try allianceReports(folder.path + "/aw"))
     }
+    // With the store, at any chunk size, a first run and a later one that reads the stored
+    // batches back (a new file came) publish what runs without it publish.
+    func storeReports(_ inputs: String, _ output: String) throws -> [String] {
+      let runner = PipelineRunner(pipeline: Self.pipeline)
+      let outcome = try runner.run(
+        discovery: try InputDiscovery(paths: [inputs]), outputDirectory: output,
+        store: StoreSettings(path: output + "/store.sqlite"))
+      guard case .published(let result, let published) = outcome else { return ["nothing published"] }
+      return try ["aggregates.csv", "records.csv", "rejects.csv"].map {
+        try String(contentsOfFile: published.publishedPath + "/" + $0, encoding: .utf8)
+      } + ["\(result.counts)"]
+    }
+    let later = Array((canonicalHeader + "p9,r1,2023,75056,social.beneficiaries,4,\n").utf8)
+    for size in [2, 64] {
+      let copy = folder.path + "/store-inputs-\(size)"
+      try FileManager.default.copyItem(atPath: inputs, toPath: copy)
+      let output = folder.path + "/store-\(size)"
+      for round in 0..<2 {
+        if round == 1 { _ = folder.write("store-inputs-\(size)/z.csv", bytes: later) }
+        let stateless = try withChunks(of: .max) { try reports(copy, workers: 2, output: output + "-\(round)") }
+        let stored = try withChunks(of: size) { try storeReports(copy, output) }
+        #expect(Array(stored.prefix(3)) == Array(stateless.prefix(3)), "store run \(round), chunks of \(size)")
+      }
+    }
     for size in [1, 2, 5, 64] {
       let chunked = try withChunks(of: size) {
         (
