@@ -167,12 +167,7 @@ public struct ByteStringTable: Sendable {
           slots[slot] = -1
         }
       } else {
-        for index in slots.indices { slots[index] = -1 }
-        for id in 0..<count {
-          var slot = Int(truncatingIfNeeded: hashes[id]) & mask
-          while slots[slot] >= 0 { slot = (slot + 1) & mask }
-          slots[slot] = Int32(id)
-        }
+        reindex(count, slots: slots.count)
       }
       hashes.removeSubrange(count...)
     }
@@ -182,11 +177,13 @@ public struct ByteStringTable: Sendable {
     last = -1
   }
 
-  private mutating func grow() {
-    let size = slots.count * 2
+  private mutating func grow() { reindex(tags.count, slots: slots.count * 2) }
+
+  /// Puts the first `count` ids, in order, into `size` empty slots.
+  private mutating func reindex(_ count: Int, slots size: Int) {
     slots = [Int32](repeating: -1, count: size)
     mask = size - 1
-    for id in 0..<tags.count {
+    for id in 0..<count {
       var slot = Int(truncatingIfNeeded: hashes[id]) & mask
       while slots[slot] >= 0 { slot = (slot + 1) & mask }
       slots[slot] = Int32(id)

@@ -39,8 +39,8 @@ public struct CSVFormat: InputFormat {
   /// its encoding on the blocks the tokenizer reads, instead of a pass for those first.
   /// Returns nil, `sink` told to forget what it read, when the rest of the file is not
   /// UTF-8 (Windows-1252, a stray byte, a NUL byte: the parse stops at the block that shows
-  /// it), changed while read, or cannot be tokenized: the caller reads it as before, with a pass first, so that what a file gives
-  /// does not depend on the way it was read.
+  /// it), changed while read, or cannot be tokenized: the caller reads it as before, with a
+  /// pass first, so that what a file gives does not depend on the way it was read.
   func readWhileScanning(path: String, sink: ObservationSink) -> ReadOutcome? {
     guard let file = try? FileBlocks(path: path) else { return nil }
     let size = 1 << 16
@@ -61,20 +61,24 @@ public struct CSVFormat: InputFormat {
     var total = 0
     var holdsNUL = false
     var sameHead = true
+    /// Takes the digest and checks the encoding of the next bytes of the file.
+    func scan(_ bytes: UnsafeRawBufferPointer) {
+      guard let base = bytes.baseAddress else { return }
+      hash.update(bytes)
+      validator.feed(bytes)
+      if !holdsNUL && memchr(base, 0, bytes.count) != nil { holdsNUL = true }
+      if total < head.count {
+        let overlap = min(bytes.count, head.count - total)
+        sameHead = sameHead && memcmp(base, head.baseAddress! + total, overlap) == 0
+      }
+      total += bytes.count
+    }
     var rows = CSVRowMapper(path: path, sink: sink, windows1252: false, delimiter: delimiter)
     let tokenized = Result { () throws(FileProblem) in
       _ = try CSVTokenizer(delimiter: delimiter, skipPrefix: bom).tokenize(
         file, from: 0, stopAt: nil,
         onBlock: { bytes in
-          guard let base = bytes.baseAddress else { return true }
-          hash.update(bytes)
-          validator.feed(bytes)
-          if !holdsNUL && memchr(base, 0, bytes.count) != nil { holdsNUL = true }
-          if total < head.count {
-            let overlap = min(bytes.count, head.count - total)
-            sameHead = sameHead && memcmp(base, head.baseAddress! + total, overlap) == 0
-          }
-          total += bytes.count
+          scan(bytes)
           // Not UTF-8 after all: the rest of the file is not parsed for nothing.
           return validator.isValid && !holdsNUL && sameHead
         }
@@ -86,11 +90,7 @@ public struct CSVFormat: InputFormat {
       // first then the parse give, once the rest of the file is found to be UTF-8 too.
       tokenizerProblem = problem
       while let got = try? file.read(into: block, count: size), got > 0 {
-        let bytes = UnsafeRawBufferPointer(start: block, count: got)
-        hash.update(bytes)
-        validator.feed(bytes)
-        if memchr(block, 0, got) != nil { holdsNUL = true }
-        total += got
+        scan(UnsafeRawBufferPointer(start: block, count: got))
       }
     }
     validator.finish()
