@@ -211,37 +211,41 @@ public struct GroupingSetAggregator {
   }
 
   /// Adds every record of the ledger that was not superseded, or, with `partners: k, of:
-  /// n`, those of the partners whose ledger id is k modulo n.
+  /// n`, those of the partners of part k when the partners are dealt into n parts of about
+  /// as many records (see `partOfPartner`).
   ///
   /// Aggregators of the same ledger fed the n different parts combine with `absorb` into
-  /// exactly what one aggregator fed every record makes (the runner adds two parts on two
-  /// cores): a cell belongs to one partner, so the parts' cells are disjoint. Each
-  /// partner's records are added in input order, which the stocks' "latest" needs.
+  /// exactly what one aggregator fed every record makes: a cell belongs to one partner, so
+  /// the parts' cells are disjoint. Each partner's records are added in input order, which
+  /// the stocks' "latest" needs: a counting sort, in one pass over the ledger since the
+  /// ledger keeps each partner's count.
   public mutating func addAll(partners part: Int = 0, of parts: Int = 1) {
     precondition(parts > 0 && (0..<parts).contains(part) && heldParts.isEmpty, "an aggregator is fed once")
     heldParts = [part]
     partCount = parts
     ownBitSets()
-    let partnerCount = ledger.partners.count
+    let accepted = ledger.acceptedPerPartner
+    let partnerCount = accepted.count
+    let owner = Self.partOfPartner(accepted: accepted, parts: parts)
+    var starts = [Int](repeating: 0, count: partnerCount + 1)
+    for partner in 0..<partnerCount {
+      starts[partner + 1] = starts[partner] + (owner[partner] == part ? accepted[partner] : 0)
+    }
+    let total = starts[partnerCount]
     var table = PartnerCells(ledger: ledger)
     ledger.records.withUnsafeBufferPointer { records in
-      // The records of each partner of this part, in input order (a counting sort).
-      var starts = [Int](repeating: 0, count: partnerCount + 1)
-      for record in records where !record.superseded {
-        let partner = Int(record.partner)
-        if partner % parts == part { starts[partner + 1] += 1 }
-      }
-      for partner in 0..<partnerCount { starts[partner + 1] += starts[partner] }
       var next = starts
-      var order = [Int32](repeating: 0, count: starts[partnerCount])
+      var order = [Int32](repeating: 0, count: total)
       for index in records.indices where !records[index].superseded {
         let partner = Int(records[index].partner)
-        guard partner % parts == part else { continue }
+        guard owner[partner] == part else { continue }
+        precondition(next[partner] < starts[partner + 1], "the ledger's count of a partner's records")
         order[next[partner]] = Int32(index)
         next[partner] += 1
       }
-      cells.reserveCapacity(order.count / 2)
-      cellKeys.reserveCapacity(order.count / 2)
+      precondition((0..<partnerCount).allSatisfy { next[$0] == starts[$0 + 1] }, "the ledger's counts")
+      cells.reserveCapacity(total / 2)
+      cellKeys.reserveCapacity(total / 2)
       for partner in 0..<partnerCount where starts[partner] < starts[partner + 1] {
         for position in starts[partner]..<starts[partner + 1] {
           let index = Int(order[position])
@@ -251,6 +255,22 @@ public struct GroupingSetAggregator {
         table.clear()
       }
     }
+  }
+
+  /// The part of each partner when they are dealt into `parts` parts of about as many
+  /// `accepted` records: the largest partner first, each to the part with the fewest
+  /// records so far (the lowest on a tie). The same counts always give the same parts.
+  public static func partOfPartner(accepted: [Int], parts: Int) -> [Int] {
+    guard parts > 1 else { return Array(repeating: 0, count: accepted.count) }
+    var owner = Array(repeating: 0, count: accepted.count)
+    var load = Array(repeating: 0, count: parts)
+    let order = accepted.indices.sorted { (accepted[$0], $1) > (accepted[$1], $0) }
+    for partner in order {
+      let lightest = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
+      owner[partner] = lightest
+      load[lightest] += accepted[partner]
+    }
+    return owner
   }
 
   /// Adds what `other`, an aggregator of the same ledger fed another part of its

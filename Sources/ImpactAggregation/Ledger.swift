@@ -50,6 +50,9 @@ public final class Ledger {
   /// records come and go, so that the counts per input need no pass over the records.
   public private(set) var recordsPerFile: [Int] = []
   public private(set) var supersededPerFile: [Int] = []
+  /// Per partner (by id in `partners`): its records not superseded, kept the same way;
+  /// the aggregation sizes and balances its work by them.
+  public private(set) var acceptedPerPartner: [Int] = []
 
   private var periodIDs = ByteStringTable(capacity: 256)
   private var territoryIDs = ByteStringTable(capacity: 4096)
@@ -82,10 +85,13 @@ public final class Ledger {
   }
 
   /// Partner id `id` as written in the reports (read in place: a copy of the table out of
-  /// the ledger retains each of its arrays).
+  /// the ledger retains each of its arrays; not inlined into other modules, where the
+  /// table would be reached through its getter, a copy).
+  @inline(never)
   public func partnerID(_ id: Int32) -> String { partners.string(of: id) }
 
   /// Response id `id` as written in the reports (read in place, see `partnerID`).
+  @inline(never)
   public func responseID(_ id: Int32) -> String { responses.string(of: id) }
 
   /// The partner of a response.
@@ -109,6 +115,9 @@ public final class Ledger {
     let batchResponses = batch.responses
     let partnerMap = (0..<Int32(batchPartners.count)).map { id in
       batchPartners.withBytes(of: id) { partners.intern($0) }
+    }
+    if partners.count > acceptedPerPartner.count {
+      acceptedPerPartner.append(contentsOf: repeatElement(0, count: partners.count - acceptedPerPartner.count))
     }
     let responseMap = responses.internAll(of: batchResponses, retag: partnerMap.map { UInt32(bitPattern: $0) })
     if responses.count > newestOfResponse.count {
@@ -172,6 +181,7 @@ public final class Ledger {
         continue
       }
       records.append(record)
+      acceptedPerPartner[Int(record.partner)] += 1
       if replaced >= 0 {
         markSuperseded(replaced)
         superseded(records[Int(replaced)], Supersession(file: file, line: record.line, editedBy: nil))
@@ -214,10 +224,15 @@ public final class Ledger {
     for index in undo.superseded {
       records[Int(index)].superseded = false
       supersededPerFile[Int(records[Int(index)].file)] -= 1
+      acceptedPerPartner[Int(records[Int(index)].partner)] += 1
     }
     for record in records[checkpoint.records...] {
       recordsPerFile[Int(record.file)] -= 1
-      if record.superseded { supersededPerFile[Int(record.file)] -= 1 }
+      if record.superseded {
+        supersededPerFile[Int(record.file)] -= 1
+      } else {
+        acceptedPerPartner[Int(record.partner)] -= 1
+      }
     }
     for (response, previous) in undo.replaced.reversed() { replacedResponses[response] = previous }
     for record in records[checkpoint.records...].reversed() where Int(record.response) < checkpoint.responses {
@@ -226,6 +241,7 @@ public final class Ledger {
     records.removeSubrange(checkpoint.records...)
     supersededCount = checkpoint.supersededCount
     partners.truncate(to: checkpoint.partners)
+    acceptedPerPartner.removeSubrange(min(checkpoint.partners, acceptedPerPartner.count)...)
     responses.truncate(to: checkpoint.responses)
     newestOfResponse.removeSubrange(min(checkpoint.responses, newestOfResponse.count)...)
     periodIDs.truncate(to: checkpoint.periods)
@@ -240,6 +256,7 @@ public final class Ledger {
     records[Int(index)].superseded = true
     supersededCount += 1
     supersededPerFile[Int(records[Int(index)].file)] += 1
+    acceptedPerPartner[Int(records[Int(index)].partner)] -= 1
     if let start = undo?.start, index < start { undo!.superseded.append(index) }
   }
 

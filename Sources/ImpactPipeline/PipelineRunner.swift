@@ -106,7 +106,7 @@ public struct PipelineRunner: Sendable {
     let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(
       items: items, onBatch: onBatch, onMerged: onMerged
     ) { try rejects.add($0) }
-    let tally = try rejects.finish()
+    try rejects.flush()
     HeapPolicy.releaseFreeMemory()
     try phase("read, validate and merge \(items.count) input(s)")
     guard ingestion.counts.balances else {
@@ -123,6 +123,9 @@ public struct PipelineRunner: Sendable {
     let background = BackgroundWork()
     for writer in writers { background.start { writer.work() } }
     let aggregator = try aggregate(ingestion.ledger)
+    // The rejects thread drains what the last input left (and closes the file) while the
+    // records are aggregated.
+    let tally = try rejects.finish()
     var inputs = ingestion.inputs
     adjust?(&inputs)
     var result = RunResult(
@@ -158,27 +161,33 @@ public struct PipelineRunner: Sendable {
     return result
   }
 
-  /// The aggregation of the ledger's records; on more than one core, the partners are
-  /// split in two, added on two threads and combined.
+  /// The aggregation of the ledger's records, in `workers - 1` parts of the partners on as
+  /// many threads, combined: one core is left to `records.csv`, whose writer runs
+  /// meanwhile (measured on two cores and 2M rows: one aggregating thread beside the
+  /// writer ends sooner than two, which the writer's third thread slows).
   private func aggregate(_ ledger: Ledger) throws -> GroupingSetAggregator {
     var aggregator = GroupingSetAggregator(ledger: ledger)
-    guard workers > 1, ledger.records.count >= 1 << 16 else {
+    let parts = ledger.records.count >= 1 << 16 ? aggregationThreads : 1
+    guard parts > 1 else {
       aggregator.addAll()
       return aggregator
     }
-    let other = UncheckedCell(GroupingSetAggregator(ledger: ledger))
+    let others = (1..<parts).map { _ in UncheckedCell(GroupingSetAggregator(ledger: ledger)) }
     let work = BackgroundWork()
-    work.start { other.value.addAll(partners: 1, of: 2) }
-    aggregator.addAll(partners: 0, of: 2)
+    for (index, other) in others.enumerated() { work.start { other.value.addAll(partners: index + 1, of: parts) } }
+    aggregator.addAll(partners: 0, of: parts)
     try work.wait()
-    aggregator.absorb(other.value)
+    for other in others { aggregator.absorb(other.value) }
     return aggregator
   }
 
-  /// The rows of every grouping set; on more than one core, half of the groupings are
-  /// rolled up on another thread.
+  /// Threads for the aggregation and its roll-ups: one core is left to `records.csv`.
+  private var aggregationThreads: Int { max(1, workers - 1) }
+
+  /// The rows of every grouping set; with more than one aggregation thread, the later
+  /// groupings are rolled up on another.
   private func rows(of aggregator: GroupingSetAggregator) throws -> [AggregateRow] {
-    guard workers > 1 else { return aggregator.rows() }
+    guard aggregationThreads > 1 else { return aggregator.rows() }
     let groupings = Grouping.allCases
     let half = groupings.count / 2
     let later = UncheckedCell([AggregateRow]())

@@ -34,6 +34,9 @@ final class RejectsPipe: @unchecked Sendable {
     if filling.count == Self.chunkSize { try send() }
   }
 
+  /// Hands the rows queued so far to the writing thread, without waiting for it.
+  func flush() throws { try send() }
+
   /// Writes what is queued, closes the file and returns the tally of every row.
   func finish() throws -> RejectsTally {
     try send()

@@ -153,6 +153,28 @@ import Testing
     #expect(combined.transitionYears() == whole.transitionYears())
   }
 
+  /// The partners dealt into parts for the aggregation threads: every partner in one
+  /// part, the parts' records as even as whole partners allow (no part heavier than the
+  /// lightest by more than the largest partner), and the same counts always dealt alike.
+  @Test func dealsThePartnersIntoPartsOfAboutAsManyRecords() {
+    var generator = Generator(state: 11)
+    for trial in 0..<50 {
+      let partners = Int.random(in: 0...300, using: &generator)
+      let accepted = (0..<partners).map { _ in
+        Bool.random(using: &generator) ? 0 : Int.random(in: 1...(trial % 2 == 0 ? 50 : 50_000), using: &generator)
+      }
+      for parts in 1...4 {
+        let owner = GroupingSetAggregator.partOfPartner(accepted: accepted, parts: parts)
+        #expect(owner.count == partners)
+        #expect(owner.allSatisfy { (0..<parts).contains($0) })
+        #expect(GroupingSetAggregator.partOfPartner(accepted: accepted, parts: parts) == owner)
+        var load = [Int](repeating: 0, count: parts)
+        for (partner, part) in owner.enumerated() { load[part] += accepted[partner] }
+        #expect(load.max()! - load.min()! <= (accepted.max() ?? 0), "trial \(trial), \(parts) parts: \(load)")
+      }
+    }
+  }
+
   @Test func givesTheSameResultsWithOneWorkerOrMany() throws {
     let folder = TemporaryDirectory()
     let files = makeFiles(seed: 42, in: folder) + makeFiles(seed: 43, in: folder)

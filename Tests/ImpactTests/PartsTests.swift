@@ -1,4 +1,5 @@
 import Foundation
+import ImpactAggregation
 import ImpactNormalization
 import ImpactPipeline
 import ImpactReaders
@@ -325,6 +326,47 @@ import Testing
     #expect(handed.batches.count == whole.batch.readCount / 7)
     #expect(handed.batches.allSatisfy { $0.readCount == 7 })
     #expect(lines(handed.batches + chunked.batches) == lines([whole.batch]))
+  }
+
+  /// The ledger's count of each partner's accepted records, by which the aggregation
+  /// sizes and shares its work, stays exact through supersessions within and across files,
+  /// edited Kobo submissions replacing whole responses, and chunks taken back (a file
+  /// refused after some were merged, a file read again as Windows-1252).
+  @Test func theLedgerCountsEachPartnersAcceptedRecords() throws {
+    let folder = TemporaryDirectory()
+    let files = [
+      folder.write("a.csv", bytes: Self.awkwardFile(seed: 41, rows: 240)),
+      folder.write("b.xml", bytes: Self.awkwardXML(seed: 7, submissions: 60)),
+      folder.write(
+        "c.csv",
+        bytes: Self.awkwardFile(seed: 8, rows: 90)
+          + Array("p1,r9,2023,75056,social.beneficiaries,1,\"never closed\n".utf8)),
+      folder.write(
+        "d.csv",
+        bytes: Self.awkwardFile(seed: 9, rows: 2500) + Array("p2,r7,2023,75056,social.beneficiaries,3,caf".utf8)
+          + [0xE9, 0x0A]),
+      folder.write("e.csv", bytes: Self.awkwardFile(seed: 3, rows: 270)),
+    ]
+    let alliance = try PipelineDefinition.load(path: repositoryRoot + "/pipelines/alliance.yml").get()
+    func expectExactCounts(_ ledger: Ledger, _ comment: Comment) {
+      var expected = [Int](repeating: 0, count: ledger.partners.count)
+      for record in ledger.records where !record.superseded { expected[Int(record.partner)] += 1 }
+      #expect(ledger.acceptedPerPartner == expected, comment)
+      #expect(ledger.acceptedCount == expected.reduce(0, +), comment)
+    }
+    for size in [3, 64, Int.max] {
+      try withChunks(of: size) {
+        let (result, events) = try ingest(files)
+        #expect(events.contains { $0.reason == .superseded })
+        #expect(result.inputs.contains { $0.problem != nil }, "a file refused whole")
+        expectExactCounts(result.ledger, "canonical inputs, chunks of \(size)")
+        let runner = PipelineRunner(pipeline: alliance)
+        let (run, _) = try runner.run(
+          inputs: try runner.discover([]), outputDirectory: folder.path + "/alliance-\(size)")
+        #expect(run.counts.superseded > 0)
+        expectExactCounts(run.ledger, "alliance pipeline, chunks of \(size)")
+      }
+    }
   }
 
   /// Files handed to the merge in chunks while they are read leave what one batch per file
