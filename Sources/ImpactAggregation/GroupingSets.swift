@@ -335,34 +335,25 @@ public struct GroupingSetAggregator {
     let space = GroupSpace(ledger: ledger, partners: cellPartners.count)
     var result: [AggregateRow] = []
     let stocksOverYears = stockLevels.isEmpty ? [] : latestStockOverYears
-    for grouping in groupings {
-      var groupOfSlot = [Int32](repeating: -1, count: space.count(grouping))
-      var groups: [(key: GroupKey, statistics: Statistics, partners: Int)] = []
-      // The cells come partner after partner: a group counts a partner when its last one
-      // was another.
-      var lastPartner: [Int32] = []
+    // One pass over the cells rolls them up into every grouping at once: each cell is read
+    // once rather than once per grouping.
+    var rollups = groupings.map { Rollup(grouping: $0, slots: space.count($0)) }
+    defer { for rollup in rollups { rollup.deallocate() } }
+    rollups.withUnsafeMutableBufferPointer { rollups in
       forEachCell { cell, statistics in
-        let slot = space.slot(
-          grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement,
-          partner: densePartner[Int(cell.partner)])
-        var group = Int(groupOfSlot[slot])
-        if group < 0 {
-          group = groups.count
-          groupOfSlot[slot] = Int32(group)
-          groups.append(
-            (
-              space.key(
-                grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement,
-                partner: cell.partner), Statistics(), 0
-            ))
-          lastPartner.append(-1)
-        }
-        groups[group].statistics.merge(statistics)
-        if lastPartner[group] != cell.partner {
-          lastPartner[group] = cell.partner
-          groups[group].partners += 1
+        let partner = densePartner[Int(cell.partner)]
+        for index in rollups.indices {
+          let slot = space.slot(
+            rollups[index].grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement,
+            partner: partner)
+          rollups[index].add(statistics, of: cell, at: slot, space: space)
         }
       }
+    }
+    for rollup in rollups {
+      let grouping = rollup.grouping
+      var groups = rollup.groups
+      let groupOfSlot = rollup.groupOfSlots
       func order(_ key: GroupKey) -> (Int, Int, Int, Int, Int) {
         (
           Int(key.indicator), key.year ?? 0, key.region.map { regionRank[$0] } ?? -1,
@@ -507,6 +498,89 @@ public struct GroupingSetAggregator {
       UInt64(UInt32(bitPattern: territory)) << 32 | UInt64(UInt16(bitPattern: indicator)) << 16
         | UInt64(UInt16(truncatingIfNeeded: year - Period.years.lowerBound))
     }
+  }
+
+  /// One grouping's groups while the cells are rolled up (see `rows(of:)`): a group per
+  /// slot first met, in memory of its own, changed in place without the uniqueness checks
+  /// of arrays held in an array. The owner frees it with `deallocate()`.
+  private struct Rollup {
+    let grouping: Grouping
+    private let slots: Int
+    /// The group of each slot, -1 for none yet.
+    private let groupOfSlot: UnsafeMutablePointer<Int32>
+    private var keys: UnsafeMutablePointer<GroupKey>
+    private var statistics: UnsafeMutablePointer<Statistics>
+    private var partners: UnsafeMutablePointer<Int>
+    /// The partner of the last cell added to each group: the cells come partner after
+    /// partner, so a group counts a partner when its last one was another.
+    private var lastPartner: UnsafeMutablePointer<Int32>
+    private var count = 0
+    private var capacity = 64
+
+    init(grouping: Grouping, slots: Int) {
+      self.grouping = grouping
+      self.slots = slots
+      groupOfSlot = .allocate(capacity: max(1, slots))
+      groupOfSlot.initialize(repeating: -1, count: max(1, slots))
+      keys = .allocate(capacity: capacity)
+      statistics = .allocate(capacity: capacity)
+      partners = .allocate(capacity: capacity)
+      lastPartner = .allocate(capacity: capacity)
+    }
+
+    func deallocate() {
+      groupOfSlot.deallocate()
+      keys.deallocate()
+      statistics.deallocate()
+      partners.deallocate()
+      lastPartner.deallocate()
+    }
+
+    @inline(__always)
+    mutating func add(_ cellStatistics: Statistics, of cell: CellKey, at slot: Int, space: GroupSpace) {
+      precondition(slot >= 0 && slot < slots, "a slot of the grouping")
+      var group = Int(groupOfSlot[slot])
+      if group < 0 {
+        if count == capacity { grow() }
+        group = count
+        count += 1
+        groupOfSlot[slot] = Int32(group)
+        (keys + group).initialize(
+          to: space.key(
+            grouping, indicator: cell.indicator, year: cell.year, departement: cell.departement, partner: cell.partner)
+        )
+        (statistics + group).initialize(to: Statistics())
+        (partners + group).initialize(to: 0)
+        (lastPartner + group).initialize(to: -1)
+      }
+      statistics[group].merge(cellStatistics)
+      if lastPartner[group] != cell.partner {
+        lastPartner[group] = cell.partner
+        partners[group] += 1
+      }
+    }
+
+    private mutating func grow() {
+      capacity *= 2
+      func moved<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+        let new = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+        new.moveInitialize(from: old, count: count)
+        old.deallocate()
+        return new
+      }
+      keys = moved(keys)
+      statistics = moved(statistics)
+      partners = moved(partners)
+      lastPartner = moved(lastPartner)
+    }
+
+    /// The groups, in the order their slots were first met.
+    var groups: [(key: GroupKey, statistics: Statistics, partners: Int)] {
+      (0..<count).map { (keys[$0], statistics[$0], partners[$0]) }
+    }
+
+    /// The group of each slot, -1 for none.
+    var groupOfSlots: [Int32] { Array(UnsafeBufferPointer(start: groupOfSlot, count: slots)) }
   }
 
   /// The groups a grouping can have, as one flat range of slots: indicator × year ×
