@@ -1,37 +1,45 @@
 import Foundation
+import ImpactModel
 import ImpactReports
 
-/// Writes `rejects.csv` and tallies its rows on a thread of its own, in the order the
+/// Writes `rejects.csv` and tallies its rows on a thread of their own, in the order the
 /// rows come, so that the merge, which finds the superseded observations, does not wait
 /// for their formatting.
 ///
-/// Rows travel in chunks; at most `maximumChunks` wait, which bounds memory. A write
-/// that fails stops the rows: the next `add` or `finish` throws its error.
+/// Rows travel in chunks of bytes (each row's cells as UTF-8, length first): strings
+/// handed from one thread to the other had their reference counts, shared by every row of a
+/// file or an indicator, go back and forth between the cores. At most `maximumChunks` wait,
+/// which bounds memory. A write that fails stops the rows: the next `add` or `finish`
+/// throws its error.
 final class RejectsPipe: @unchecked Sendable {
   static let chunkSize = 4096
   static let maximumChunks = 8
+  /// The reasons by index, as rows carry them.
+  private static let reasons = RejectReason.allCases
 
   private let writer: RejectsCSVWriter
   private var tally = RejectsTally()
   private let condition = NSCondition()
   /// Chunks waiting for the writing thread.
-  private var waiting: [[RejectEvent]] = []
-  /// The chunk being filled, by the thread that adds.
-  private var filling: [RejectEvent] = []
+  private var waiting: [[UInt8]] = []
+  /// The chunk being filled, by the thread that adds, and its rows.
+  private var filling: [UInt8] = []
+  private var fillingRows = 0
   private var closed = false
   private var running = true
   private var failure: Error?
 
   init(writer: RejectsCSVWriter) {
     self.writer = writer
-    filling.reserveCapacity(Self.chunkSize)
+    filling.reserveCapacity(Self.chunkSize * 256)
     Thread.detachNewThread { [self] in drain() }
   }
 
   /// Queues one row.
   func add(_ event: RejectEvent) throws {
-    filling.append(event)
-    if filling.count == Self.chunkSize { try send() }
+    Self.encode(event, into: &filling)
+    fillingRows += 1
+    if fillingRows == Self.chunkSize { try send() }
   }
 
   /// Hands the rows queued so far to the writing thread, without waiting for it.
@@ -57,14 +65,15 @@ final class RejectsPipe: @unchecked Sendable {
   }
 
   private func send() throws {
-    guard !filling.isEmpty else { return }
+    guard fillingRows > 0 else { return }
     condition.lock()
     defer { condition.unlock() }
     while failure == nil && waiting.count >= Self.maximumChunks { condition.wait() }
     if let failure { throw failure }
     waiting.append(filling)
     filling = []
-    filling.reserveCapacity(Self.chunkSize)
+    filling.reserveCapacity(Self.chunkSize * 256)
+    fillingRows = 0
     condition.broadcast()
   }
 
@@ -82,7 +91,14 @@ final class RejectsPipe: @unchecked Sendable {
       condition.broadcast()
       condition.unlock()
       do {
-        for event in chunk { try write(event) }
+        try chunk.withUnsafeBytes { bytes in
+          var offset = 0
+          while offset < bytes.count {
+            let cells = Self.decode(bytes, at: &offset)
+            tally.add(cells)
+            try writer.write(cells)
+          }
+        }
       } catch {
         condition.lock()
         failure = error
@@ -93,14 +109,47 @@ final class RejectsPipe: @unchecked Sendable {
     }
   }
 
-  private func write(_ event: RejectEvent) throws {
-    tally.add(
-      file: event.file, line: event.line, partner: event.partner, response: event.response,
-      indicator: event.indicator, field: event.field, value: event.value, reason: event.reason.code,
-      message: event.message, hintFrench: event.reason.hintFrench, hintEnglish: event.reason.hintEnglish)
-    try writer.write(
-      file: event.file, line: event.line, partner: event.partner, response: event.response,
-      indicator: event.indicator, field: event.field, value: event.value, reason: event.reason,
-      message: event.message)
+  /// Appends a row: its line (8 bytes), its reason's index (1 byte), then each text cell
+  /// as a 4-byte length and its UTF-8 bytes.
+  static func encode(_ event: RejectEvent, into chunk: inout [UInt8]) {
+    withUnsafeBytes(of: Int64(event.line).littleEndian) { chunk.append(contentsOf: $0) }
+    chunk.append(UInt8(reasons.firstIndex(of: event.reason)!))
+    func put(_ text: String) {
+      var text = text
+      text.withUTF8 { utf8 in
+        withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { chunk.append(contentsOf: $0) }
+        chunk.append(contentsOf: utf8)
+      }
+    }
+    put(event.file)
+    put(event.partner)
+    put(event.response)
+    put(event.indicator)
+    put(event.field)
+    put(event.value)
+    put(event.message)
+  }
+
+  /// The row at `offset` in a chunk made by `encode`, read in place; `offset` moves past it.
+  static func decode(_ chunk: UnsafeRawBufferPointer, at offset: inout Int) -> RejectCells {
+    let line = Int(Int64(littleEndian: chunk.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+    let reason = reasons[Int(chunk[offset + 8])]
+    offset += 9
+    func text() -> UnsafeRawBufferPointer {
+      let count = Int(UInt32(littleEndian: chunk.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+      let bytes = UnsafeRawBufferPointer(rebasing: chunk[(offset + 4)..<(offset + 4 + count)])
+      offset += 4 + count
+      return bytes
+    }
+    let file = text()
+    let partner = text()
+    let response = text()
+    let indicator = text()
+    let field = text()
+    let value = text()
+    let message = text()
+    return RejectCells(
+      file: file, line: line, partner: partner, response: response, indicator: indicator, field: field,
+      value: value, reason: reason, message: message)
   }
 }

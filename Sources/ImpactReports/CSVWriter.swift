@@ -47,6 +47,11 @@ public final class CSVWriter {
     return output
   }
 
+  /// Appends a text cell's bytes, escaped, to `output`.
+  public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+    appendText(bytes, to: &output)
+  }
+
   /// Text cells escaped once and joined with commas.
   public static func escapedCells(_ values: [String]) -> [UInt8] {
     var output: [UInt8] = []

@@ -68,15 +68,15 @@ public struct RejectsTally: Sendable {
   public init() {}
 
   /// Counts one reject, with the cells `rejects.csv` gets.
-  public mutating func add(
-    file: String, line: Int, partner: String, response: String, indicator: String, field: String, value: String,
-    reason: String, message: String, hintFrench: String, hintEnglish: String
-  ) {
+  public mutating func add(_ cells: RejectCells) {
+    func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
     count(
-      code: reason, partner: partner, hintFrench: hintFrench, hintEnglish: hintEnglish,
+      code: cells.reason.code, partner: text(cells.partner), hintFrench: cells.reason.hintFrench,
+      hintEnglish: cells.reason.hintEnglish,
       example: Example(
-        file: file, line: String(line), partner: partner, response: response, indicator: indicator, field: field,
-        value: value, message: message))
+        file: text(cells.file), line: String(cells.line), partner: text(cells.partner), response: text(cells.response),
+        indicator: text(cells.indicator), field: text(cells.field), value: text(cells.value),
+        message: text(cells.message)))
   }
 
   /// Reads `path`, a `rejects.csv` with the columns of `columns` in any order.
