@@ -13,13 +13,16 @@ import ImpactSupport
 /// plain numbers, never quoted or neutralised.
 public final class CSVWriter {
   public let file: OutputFile
-  private var row: [UInt8] = []
+  /// The row being formatted: a buffer without reference counting or uniqueness checks
+  /// per append (`rejects.csv` writes a row per reject).
+  private var row = ByteBuffer(capacity: 1024)
   private var firstCell = true
 
   public init(file: OutputFile) {
     self.file = file
-    row.reserveCapacity(1024)
   }
+
+  deinit { row.deallocate() }
 
   /// Appends a text cell.
   public func text(_ value: String) {
@@ -30,13 +33,19 @@ public final class CSVWriter {
   /// Appends a text cell from UTF-8 bytes.
   public func text(bytes: UnsafeRawBufferPointer) {
     separate()
-    CSVWriter.appendText(bytes, to: &row)
+    if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil || needsEscaping(bytes) {
+      var escaped: [UInt8] = []
+      CSVWriter.appendText(bytes, to: &escaped)
+      escaped.withUnsafeBytes { row.append($0) }
+    } else {
+      row.append(bytes)
+    }
   }
 
   /// Appends cells already escaped with `escapedText` (several, joined by commas).
   public func preformatted(_ cells: UnsafeRawBufferPointer) {
     separate()
-    row.append(contentsOf: cells)
+    row.append(cells)
   }
 
   /// A text cell escaped once, to be written many times with `preformatted`.
@@ -60,6 +69,12 @@ public final class CSVWriter {
       output += escapedText(value)
     }
     return output
+  }
+
+  /// Whether a text cell must be quoted or neutralised (see `appendText`).
+  @inline(__always)
+  private func needsEscaping(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    CSVWriter.needsNeutralising(bytes) || CSVWriter.needsQuotes(bytes)
   }
 
   /// Appends one text cell, escaped, to a row being formatted in `buffer`.
@@ -134,14 +149,16 @@ public final class CSVWriter {
   /// Appends a decimal amount held in micro-units.
   public func number(micros: Int128) {
     separate()
-    Quantity.append(micros: micros, to: &row)
+    var text: [UInt8] = []
+    Quantity.append(micros: micros, to: &text)
+    text.withUnsafeBytes { row.append($0) }
   }
 
   /// Appends a whole number.
   public func integer(_ value: Int) {
     separate()
     if value < 0 { row.append(UInt8(ascii: "-")) }
-    appendDigits(value.magnitude)
+    row.appendDecimal(UInt64(value.magnitude))
   }
 
   /// Appends an empty cell.
@@ -151,7 +168,7 @@ public final class CSVWriter {
   public func endRow() throws {
     row.append(0x0A)
     try file.write(row)
-    row.removeAll(keepingCapacity: true)
+    row.removeAll()
     firstCell = true
   }
 
@@ -164,10 +181,5 @@ public final class CSVWriter {
   @inline(__always)
   private func separate() {
     if firstCell { firstCell = false } else { row.append(UInt8(ascii: ",")) }
-  }
-
-  private func appendDigits(_ value: UInt) {
-    if value >= 10 { appendDigits(value / 10) }
-    row.append(UInt8(ascii: "0") + UInt8(value % 10))
   }
 }
