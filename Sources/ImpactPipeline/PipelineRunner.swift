@@ -181,8 +181,11 @@ public struct PipelineRunner: Sendable {
     return aggregator
   }
 
-  /// Threads for the aggregation and its roll-ups: one core is left to `records.csv`.
-  private var aggregationThreads: Int { max(1, workers - 1) }
+  /// Threads for the aggregation and its roll-ups: one core is left to `records.csv`, and
+  /// more workers than cores add none (each part holds bit sets as large as the responses).
+  private var aggregationThreads: Int {
+    max(1, min(workers, ProcessInfo.processInfo.activeProcessorCount) - 1)
+  }
 
   /// The rows of every grouping set; with more than one aggregation thread, the later
   /// groupings are rolled up on another.
