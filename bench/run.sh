@@ -23,6 +23,7 @@
 #   lxml_sum      (XML)     iterparse + sum by indicator
 # A missing or failing impact is reported as "impact: failed" and the anchors still run.
 # Results: the table on stdout and bench/out/results.tsv; tool logs in bench/out/logs/.
+# bench/alternate.py then times the CSV job and DuckDB's bare GROUP BY in turns (drift-proof).
 # Environment: SIZES, FILES (files per data set, 4), RUNS (1), BUILD (1), IMPACT (binary path).
 set -uo pipefail
 

@@ -161,10 +161,10 @@ public struct PipelineRunner: Sendable {
     return result
   }
 
-  /// The aggregation of the ledger's records, in `workers - 1` parts of the partners on as
-  /// many threads, combined: one core is left to `records.csv`, whose writer runs
-  /// meanwhile (measured on two cores and 2M rows: one aggregating thread beside the
-  /// writer ends sooner than two, which the writer's third thread slows).
+  /// The aggregation of the ledger's records, in a part of the partners per aggregation
+  /// thread (see `aggregationThreads`), combined: one core is left to `records.csv`, whose
+  /// writer runs meanwhile (measured on two cores and 2M rows: one aggregating thread beside
+  /// the writer ends sooner than two, which the writer's third thread slows).
   private func aggregate(_ ledger: Ledger) throws -> GroupingSetAggregator {
     var aggregator = GroupingSetAggregator(ledger: ledger)
     let parts = ledger.records.count >= 1 << 16 ? aggregationThreads : 1

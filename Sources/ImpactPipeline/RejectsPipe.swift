@@ -2,7 +2,7 @@ import Foundation
 import ImpactModel
 import ImpactReports
 
-/// Writes `rejects.csv` and tallies its rows on a thread of their own, in the order the
+/// Writes `rejects.csv` and tallies its rows on a thread of its own, in the order the
 /// rows come, so that the merge, which finds the superseded observations, does not wait
 /// for their formatting.
 ///
