@@ -59,9 +59,11 @@ public struct InputDiscovery {
       }
     }
     // The same file named twice is read once; two names of one file (a symbolic link) are
-    // two inputs, which the digest then tells apart as copies.
-    var seen: Set<String> = []
-    inputs = found.filter { seen.insert(Self.absolute($0)).inserted }
+    // two inputs, which the digest then tells apart as copies. Paths are compared byte for
+    // byte: two names that differ only in their Unicode normalization (`café.csv` composed
+    // and decomposed) are two files, where `String` equality says one.
+    var seen: Set<[UInt8]> = []
+    inputs = found.filter { seen.insert(Array(Self.absolute($0).utf8)).inserted }
       .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
       .map { Input(path: $0, source: Self.source(of: $0, in: sources)) }
     skipped.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }

@@ -130,7 +130,7 @@ struct StorePlan {
       guard !sha.isEmpty else {
         // New for certain: no stored content and no other file has its size.
         var replacing: Int64?
-        if let old = contents[key], let previous = activeBySHA[old], !present.contains(old),
+        if let old = contents[PathKey(key)], let previous = activeBySHA[old], !present.contains(old),
           retired.insert(previous.seq).inserted
         {
           replacing = previous.seq
@@ -143,7 +143,7 @@ struct StorePlan {
         newItems.append(item)
         continue
       }
-      if contents[key] != sha { pathNotes.append((key, sha)) }
+      if contents[PathKey(key)] != sha { pathNotes.append((key, sha)) }
       if let first = firstPathOf[sha] {
         copies.append("\(input.path) (same content as \(first))")  // read once
         continue
@@ -162,7 +162,7 @@ struct StorePlan {
         continue
       }
       var replacing: Int64?
-      if let old = contents[key], old != sha, let previous = activeBySHA[old], !present.contains(old),
+      if let old = contents[PathKey(key)], old != sha, let previous = activeBySHA[old], !present.contains(old),
         retired.insert(previous.seq).inserted
       {
         replacing = previous.seq

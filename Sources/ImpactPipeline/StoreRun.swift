@@ -201,7 +201,7 @@ extension PipelineRunner {
     var chosen: [StoredInput] = []
     var problems: [String] = []
     for given in paths {
-      let sha = contents[StorePlan.absolutePath(given)]
+      let sha = contents[PathKey(StorePlan.absolutePath(given))]
       let isDigest = given.count >= 8 && given.allSatisfy(\.isHexDigit)
       func matches(_ input: StoredInput) -> Bool {
         input.path == given || input.sha256 == sha || (isDigest && input.sha256.hasPrefix(given.lowercased()))

@@ -118,12 +118,12 @@ public final class Store: Sendable {
     try read { db in try Row.fetchAll(db, sql: "SELECT * FROM inputs ORDER BY seq").map(StoredInput.init) }
   }
 
-  /// The content last seen at each path.
-  public func pathContents() throws(StoreError) -> [String: String] {
+  /// The content last seen at each path, the paths compared byte for byte (see `PathKey`).
+  public func pathContents() throws(StoreError) -> [PathKey: String] {
     try read { db in
-      var contents: [String: String] = [:]
+      var contents: [PathKey: String] = [:]
       for row in try Row.fetchAll(db, sql: "SELECT path, sha256 FROM input_paths") {
-        contents[row["path"]] = row["sha256"]
+        contents[PathKey(row["path"] as String)] = row["sha256"]
       }
       return contents
     }
@@ -235,4 +235,14 @@ public struct StoreError: Error, CustomStringConvertible {
   public let message: String
   public init(message: String) { self.message = message }
   public var description: String { message }
+}
+
+/// A file path as a dictionary key, compared byte for byte: `String` equality folds two
+/// names that differ only in their Unicode normalization (`café.csv` composed and
+/// decomposed), which are two files (and two rows of the store, whose SQL text compares
+/// bytes).
+public struct PathKey: Hashable, Sendable {
+  public let bytes: [UInt8]
+
+  public init(_ path: String) { bytes = Array(path.utf8) }
 }

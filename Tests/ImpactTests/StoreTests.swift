@@ -295,6 +295,27 @@ import Testing
     #expect(result.counts.read == 1)
   }
 
+  /// Two files whose names differ only in their Unicode normalization are two inputs to
+  /// the store too: when one changes, its old content is replaced, not the other's, and
+  /// neither is counted twice.
+  @Test func filesWhoseNamesDifferOnlyInNormalizationAreReplacedApart() throws {
+    let inbox = TemporaryDirectory()
+    let output = TemporaryDirectory()
+    let composed = "caf\u{E9}.csv"
+    let decomposed = "cafe\u{301}.csv"
+    inbox.write(composed, canonicalHeader + "p1,r1,2023,75056,social.beneficiaries,10,\n")
+    inbox.write(decomposed, canonicalHeader + "p2,r2,2023,75056,social.beneficiaries,3,\n")
+    try storeRun([inbox.path], output: output.path)
+    let changed = inbox.write(decomposed, canonicalHeader + "p2,r3,2023,75056,social.beneficiaries,4,\n")
+    guard case .published(let result, _) = try storeRun([inbox.path], output: output.path) else {
+      Issue.record("nothing published")
+      return
+    }
+    #expect(result.delta?.replaced == [changed])
+    #expect(result.inputs.count == 2)
+    #expect(result.counts.read == 2 && result.counts.accepted == 2 && result.counts.superseded == 0)
+  }
+
   @Test func keepPrunesOldRunFolders() throws {
     let inbox = TemporaryDirectory()
     let output = TemporaryDirectory()

@@ -90,4 +90,21 @@ import Testing
     let (result, _) = try ingest(discovery.files)
     #expect(result.ledger.records.filter { !$0.superseded }.map(\.value) == [Quantity(units: 7)])
   }
+
+  /// Two files whose names differ only in their Unicode normalization (as a Mac and a
+  /// Linux tool may write `café`) are two inputs: neither is dropped, whichever the order.
+  @Test func readsFilesWhoseNamesDifferOnlyInNormalization() throws {
+    let composed = "caf\u{E9}.csv"
+    let decomposed = "cafe\u{301}.csv"
+    #expect(composed == decomposed, "String equality folds the two names")
+    let first = folder.write(composed, canonicalHeader + "p,r1,2023,33,social.volunteers,4,\n")
+    let second = folder.write(decomposed, canonicalHeader + "q,r2,2023,33,social.volunteers,7,\n")
+    #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path).map { Array($0.utf8) }).count == 2)
+    for paths in [[folder.path], [first, second], [second, first]] {
+      let discovery = try InputDiscovery(paths: paths)
+      #expect(discovery.files.count == 2, "\(paths)")
+      let (result, _) = try ingest(discovery.files)
+      #expect(result.counts.read == 2 && result.counts.accepted == 2, "\(paths)")
+    }
+  }
 }
