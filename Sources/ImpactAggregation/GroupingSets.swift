@@ -202,10 +202,19 @@ public struct GroupingSetAggregator {
             periodEnd: periodEnd, order: order, value: record.value))
       }
     }
+  }
+
+  /// Counts an accepted record's response in its transition and its (transition, year)
+  /// slot. Done in the pass over the ledger in input order: a response's records follow
+  /// each other there and responses are numbered as they first come, so the bits set
+  /// follow each other too, where partner after partner they would be scattered over
+  /// every set (a cache miss a record).
+  @inline(__always)
+  private mutating func countResponse(of record: LedgerRecord) {
     let transition = transitionIndex[Int(record.indicator)]
     let response = Int(record.response)
     transitionResponses.insert(response, into: transition)
-    let pair = slot(transition: transition, year: year)
+    let pair = slot(transition: transition, year: years[Int(record.period)])
     transitionYearResponses.insert(response, into: pair)
     transitionYearObservations[pair] += 1
   }
@@ -242,6 +251,7 @@ public struct GroupingSetAggregator {
         precondition(next[partner] < starts[partner + 1], "the ledger's count of a partner's records")
         order[next[partner]] = Int32(index)
         next[partner] += 1
+        countResponse(of: records[index])
       }
       precondition((0..<partnerCount).allSatisfy { next[$0] == starts[$0 + 1] }, "the ledger's counts")
       cells.reserveCapacity(total / 2)

@@ -3,21 +3,23 @@ import ImpactNormalization
 import ImpactSupport
 
 /// An accepted observation in the ledger. Strings are ids into the ledger's tables.
+///
+/// 32 bytes, so that the passes over millions of them (the aggregation, `records.csv`)
+/// read no more memory than they must and a record never straddles two cache lines: its
+/// file comes from where it sits (`Ledger.file(ofRecord:)`), and the chain the
+/// de-duplication walks is kept beside the records.
 public struct LedgerRecord: Sendable {
   public var value: Quantity
   public var line: Int32
-  public var file: Int32
   public var response: Int32
   /// The partner of the response (its tag in the ledger's response table), held here too:
-  /// the record's size is the same, and the aggregation reads it per record.
+  /// the aggregation reads it per record.
   public var partner: Int32
   public var period: Int32
   public var territory: Int32
   public var indicator: Int16
   /// A later observation of the same partner, response and indicator replaced this one.
   public var superseded: Bool
-  /// The previous record of the same response, or -1: the chain de-duplication walks.
-  var previousOfResponse: Int32 = -1
 }
 
 /// What replaced a superseded record: a later observation of the same key, or an edited
@@ -45,6 +47,9 @@ public final class Ledger {
   public private(set) var periods: [Period] = []
   public private(set) var territories: [Territory] = []
   public private(set) var records: ContiguousArray<LedgerRecord> = []
+  /// Per file (by index in `files`): the index of its first record. A file's records are
+  /// appended together, after those of the files before it.
+  public private(set) var fileStarts: [Int] = []
   public private(set) var supersededCount = 0
   /// Per file (by index in `files`): its records, and those of them superseded; kept as
   /// records come and go, so that the counts per input need no pass over the records.
@@ -59,6 +64,9 @@ public final class Ledger {
   /// For each global response, its newest record (-1 before the first). A response has a
   /// handful of indicators, so walking its chain is cheaper than hashing every key.
   private var newestOfResponse: [Int32] = []
+  /// For each record, the previous record of the same response, or -1: the chain the
+  /// de-duplication walks.
+  private var previousOfResponse: ContiguousArray<Int32> = []
   /// Responses an edited submission replaced, and by what: any of their records, even
   /// one read later, is superseded.
   private var replacedResponses: [Int32: Supersession] = [:]
@@ -81,6 +89,7 @@ public final class Ledger {
   /// Sizes the tables for about `records` records, to spare re-hashing as they grow.
   public func reserve(records expected: Int) {
     records.reserveCapacity(expected)
+    previousOfResponse.reserveCapacity(expected)
     if responses.count == 0 { responses = ByteStringTable(capacity: expected / 3) }
   }
 
@@ -97,19 +106,33 @@ public final class Ledger {
   /// The partner of a response.
   public func partner(ofResponse response: Int32) -> Int32 { Int32(bitPattern: responses.tag(of: response)) }
 
-  /// Registers an input file and returns its index.
+  /// Registers an input file and returns its index; its records are appended next.
   public func addFile(_ path: String) -> Int32 {
     files.append(path)
+    fileStarts.append(records.count)
     recordsPerFile.append(0)
     supersededPerFile.append(0)
     return Int32(files.count - 1)
   }
 
-  /// Appends a batch's records in order. For each record superseded, `superseded` is
-  /// called once it is marked.
+  /// The file of record `index` (see `fileStarts`).
+  public func file(ofRecord index: Int) -> Int32 {
+    precondition(index >= 0 && index < records.count, "a record of the ledger")
+    var low = 0
+    var high = fileStarts.count - 1
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if fileStarts[middle] <= index { low = middle } else { high = middle - 1 }
+    }
+    return Int32(low)
+  }
+
+  /// Appends a batch's records in order, for the file added last. For each record
+  /// superseded, `superseded` is called with its index once it is marked.
   public func append(
-    _ batch: NormalizedBatch, file: Int32, superseded: (_ old: LedgerRecord, _ by: Supersession) -> Void
+    _ batch: NormalizedBatch, file: Int32, superseded: (_ old: Int32, _ by: Supersession) -> Void
   ) {
+    precondition(Int(file) == files.count - 1, "records of the file added last")
     // The batch's tables read once: each read through the batch retains their arrays.
     let batchPartners = batch.partners
     let batchResponses = batch.responses
@@ -145,16 +168,16 @@ public final class Ledger {
         while cursor >= 0 {
           if !records[Int(cursor)].superseded {
             markSuperseded(cursor)
-            superseded(records[Int(cursor)], by)
+            superseded(cursor, by)
           }
-          cursor = records[Int(cursor)].previousOfResponse
+          cursor = previousOfResponse[Int(cursor)]
         }
       }
     }
     for (position, local) in batch.records.enumerated() {
       applyReplacements(before: position)
       var record = LedgerRecord(
-        value: local.value, line: local.line, file: file, response: responseMap[Int(local.response)],
+        value: local.value, line: local.line, response: responseMap[Int(local.response)],
         partner: partnerMap[Int(local.partner)], period: periodMap[Int(local.period)],
         territory: territoryMap[Int(local.territory)],
         indicator: local.indicator, superseded: false)
@@ -167,9 +190,9 @@ public final class Ledger {
           replaced = cursor
           break
         }
-        cursor = candidate.previousOfResponse
+        cursor = previousOfResponse[Int(cursor)]
       }
-      record.previousOfResponse = newestOfResponse[Int(record.response)]
+      previousOfResponse.append(newestOfResponse[Int(record.response)])
       newestOfResponse[Int(record.response)] = index
       if !replacedResponses.isEmpty, let edit = replacedResponses[record.response] {
         // An edited submission replaced this response already: it arrives superseded.
@@ -177,14 +200,14 @@ public final class Ledger {
         records.append(record)
         supersededCount += 1
         supersededPerFile[Int(file)] += 1
-        superseded(record, edit)
+        superseded(index, edit)
         continue
       }
       records.append(record)
       acceptedPerPartner[Int(record.partner)] += 1
       if replaced >= 0 {
         markSuperseded(replaced)
-        superseded(records[Int(replaced)], Supersession(file: file, line: record.line, editedBy: nil))
+        superseded(replaced, Supersession(file: file, line: record.line, editedBy: nil))
       }
     }
     applyReplacements(before: Int.max)
@@ -220,25 +243,30 @@ public final class Ledger {
   /// those batches.
   public func rollback(to checkpoint: Checkpoint) {
     guard let undo else { preconditionFailure("rollback without a checkpoint") }
+    precondition(checkpoint.records >= fileStarts.last ?? 0, "a checkpoint taken after the last file was added")
     self.undo = nil
     for index in undo.superseded {
       records[Int(index)].superseded = false
-      supersededPerFile[Int(records[Int(index)].file)] -= 1
+      supersededPerFile[Int(file(ofRecord: Int(index)))] -= 1
       acceptedPerPartner[Int(records[Int(index)].partner)] += 1
     }
+    // The records since the checkpoint are the last file's (see `checkpoint()`).
+    let lastFile = files.count - 1
     for record in records[checkpoint.records...] {
-      recordsPerFile[Int(record.file)] -= 1
+      recordsPerFile[lastFile] -= 1
       if record.superseded {
-        supersededPerFile[Int(record.file)] -= 1
+        supersededPerFile[lastFile] -= 1
       } else {
         acceptedPerPartner[Int(record.partner)] -= 1
       }
     }
     for (response, previous) in undo.replaced.reversed() { replacedResponses[response] = previous }
-    for record in records[checkpoint.records...].reversed() where Int(record.response) < checkpoint.responses {
-      newestOfResponse[Int(record.response)] = record.previousOfResponse
+    for index in (checkpoint.records..<records.count).reversed()
+    where Int(records[index].response) < checkpoint.responses {
+      newestOfResponse[Int(records[index].response)] = previousOfResponse[index]
     }
     records.removeSubrange(checkpoint.records...)
+    previousOfResponse.removeSubrange(checkpoint.records...)
     supersededCount = checkpoint.supersededCount
     partners.truncate(to: checkpoint.partners)
     acceptedPerPartner.removeSubrange(min(checkpoint.partners, acceptedPerPartner.count)...)
@@ -255,7 +283,7 @@ public final class Ledger {
   private func markSuperseded(_ index: Int32) {
     records[Int(index)].superseded = true
     supersededCount += 1
-    supersededPerFile[Int(records[Int(index)].file)] += 1
+    supersededPerFile[Int(file(ofRecord: Int(index)))] += 1
     acceptedPerPartner[Int(records[Int(index)].partner)] -= 1
     if let start = undo?.start, index < start { undo!.superseded.append(index) }
   }

@@ -230,11 +230,12 @@ public struct Ingestion {
 
   /// The event of a superseded record. `indicatorIDs` are the catalog's ids, read once:
   /// reaching one through the catalog copies its whole entry.
-  private func supersededEvent(ledger: Ledger, old: LedgerRecord, by: Supersession, indicatorIDs: [String])
+  private func supersededEvent(ledger: Ledger, old index: Int32, by: Supersession, indicatorIDs: [String])
     -> RejectEvent
   {
+    let old = ledger.records[Int(index)]
     let newFile = ledger.files[Int(by.file)]
-    let oldFile = ledger.files[Int(old.file)]
+    let oldFile = ledger.files[Int(ledger.file(ofRecord: Int(index)))]
     let place = newFile == oldFile ? "line \(by.line)" : "\(newFile) line \(by.line)"
     let message =
       by.editedBy.map { "replaced by the edited submission \($0) at \(place), which replaces this whole response" }
@@ -398,7 +399,7 @@ struct EarlyParts {
   let checkpoint: Ledger.Checkpoint
   var read = 0
   var rejects: [[BatchReject]] = []
-  var superseded: [(LedgerRecord, Supersession)] = []
+  var superseded: [(Int32, Supersession)] = []
 }
 
 /// What a worker hands the merger for a file: parts passed on while it is read, the

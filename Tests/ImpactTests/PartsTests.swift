@@ -353,7 +353,21 @@ import Testing
       for record in ledger.records where !record.superseded { expected[Int(record.partner)] += 1 }
       #expect(ledger.acceptedPerPartner == expected, comment)
       #expect(ledger.acceptedCount == expected.reduce(0, +), comment)
+      // Each record's file, from where it sits, agrees with the counts kept per file (a
+      // refused file holds no record, between files that do).
+      var perFile = [Int](repeating: 0, count: ledger.files.count)
+      var supersededPerFile = perFile
+      for index in ledger.records.indices {
+        let file = Int(ledger.file(ofRecord: index))
+        perFile[file] += 1
+        if ledger.records[index].superseded { supersededPerFile[file] += 1 }
+      }
+      #expect(perFile == ledger.recordsPerFile, comment)
+      #expect(supersededPerFile == ledger.supersededPerFile, comment)
+      #expect(perFile.contains(0) && perFile.last != 0, comment)
     }
+    // The passes over the ledger read 32 bytes a record, never across two cache lines.
+    #expect(MemoryLayout<LedgerRecord>.stride == 32)
     for size in [3, 64, Int.max] {
       try withChunks(of: size) {
         let (result, events) = try ingest(files)

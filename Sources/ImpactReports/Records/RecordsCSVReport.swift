@@ -33,6 +33,7 @@ public struct RecordsCSVReport: LedgerReport {
     let units = ByteChunks(ledger.catalog.indicators.map { [0x2C] + CSVWriter.escapedText($0.unit) + [0x2C] })
     let files = ByteChunks(ledger.files.map { CSVWriter.escapedText($0) + [0x2C] })
     let records = ledger.records
+    let fileStarts = ledger.fileStarts
     let responses = ledger.responses
     let chunkRecords = Self.chunkRecords
     return try OrderedChunkWriter(
@@ -44,8 +45,17 @@ public struct RecordsCSVReport: LedgerReport {
         // for the record before, are copied when its response, period and territory match.
         var previous: (response: Int32, period: Int32, territory: Int32) = (-1, -1, -1)
         var prefix = 0..<0
-        for record in all[(chunk * chunkRecords)..<min(all.count, (chunk + 1) * chunkRecords)]
-        where !record.superseded {
+        let first = chunk * chunkRecords
+        // The file of the chunk's first record, then the next file's start.
+        var file = fileStarts.lastIndex { $0 <= first } ?? 0
+        var nextFileStart = file + 1 < fileStarts.count ? fileStarts[file + 1] : Int.max
+        for index in first..<min(all.count, first + chunkRecords) {
+          while index >= nextFileStart {
+            file += 1
+            nextFileStart = file + 1 < fileStarts.count ? fileStarts[file + 1] : Int.max
+          }
+          let record = all[index]
+          guard !record.superseded else { continue }
           if previous == (record.response, record.period, record.territory) {
             buffer.appendCopy(of: prefix)
           } else {
@@ -61,7 +71,7 @@ public struct RecordsCSVReport: LedgerReport {
           indicators.append(Int(record.indicator), to: &buffer)
           buffer.appendMicros(record.value.micros)
           units.append(Int(record.indicator), to: &buffer)
-          files.append(Int(record.file), to: &buffer)
+          files.append(file, to: &buffer)
           buffer.appendDecimal(UInt64(record.line))
           buffer.append(0x0A)
         }
