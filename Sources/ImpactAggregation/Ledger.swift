@@ -118,13 +118,19 @@ public final class Ledger {
   /// The file of record `index` (see `fileStarts`).
   public func file(ofRecord index: Int) -> Int32 {
     precondition(index >= 0 && index < records.count, "a record of the ledger")
+    return Int32(Self.file(ofRecord: index, fileStarts: fileStarts))
+  }
+
+  /// The file of record `index` given each file's first record: the last file starting
+  /// at or before it (files without records start where the next one does).
+  public static func file(ofRecord index: Int, fileStarts: [Int]) -> Int {
     var low = 0
     var high = fileStarts.count - 1
     while low < high {
       let middle = (low + high + 1) / 2
       if fileStarts[middle] <= index { low = middle } else { high = middle - 1 }
     }
-    return Int32(low)
+    return low
   }
 
   /// Appends a batch's records in order, for the file added last. For each record

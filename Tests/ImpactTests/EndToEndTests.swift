@@ -97,6 +97,43 @@ import Testing
     #expect(result.rows.contains { $0.grouping == .indicatorYearRegion })
   }
 
+  /// Each row of `records.csv` names the file and line it came from, which the ledger
+  /// keeps as where the row sits among the files (not per row): across files with no
+  /// accepted row between others (all rejected, refused whole, empty, one left with only
+  /// superseded rows) and across the 32,768-row chunks `records.csv` is formatted in.
+  @Test func recordsNameTheFileAndLineTheyCameFrom() throws {
+    let inbox = TemporaryDirectory()
+    func rows(_ partner: String, _ count: Int, value: Int = 1) -> String {
+      canonicalHeader
+        + (0..<count).map { "\(partner),r\($0),2023,75056,social.beneficiaries,\(value),\n" }.joined()
+    }
+    inbox.write("a.csv", rows("pa", 40_000))
+    inbox.write("b.csv", canonicalHeader + "pb,r1,2023,75056,social.beneficiaries,-4,\n")
+    inbox.write("c.csv", "partner_id,value\npc,1\n")
+    inbox.write("d.csv", canonicalHeader)
+    inbox.write("e.csv", rows("pe", 3))
+    inbox.write("f.csv", rows("pe", 3, value: 2))
+    inbox.write("g.csv", rows("pg", 30_000))
+    let output = TemporaryDirectory()
+    let runner = PipelineRunner(pipeline: try loadPipeline())
+    let (result, folder) = try runner.run(inputs: try InputDiscovery(paths: [inbox.path]), outputDirectory: output.path)
+    #expect(result.counts.accepted == 70_003 && result.counts.superseded == 3)
+    let text = try String(contentsOfFile: folder.latestPath + "/records.csv", encoding: .utf8)
+    var seen = 0
+    for line in text.split(separator: "\n").dropFirst() {
+      let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+      let file = String(cells[11].split(separator: "/").last ?? "")
+      let partner = String(cells[0])
+      // Each file holds one partner (e and f: pe, f superseding e), and row rN sits on
+      // line N + 2.
+      let expected = ["pa": "a.csv", "pe": "f.csv", "pg": "g.csv"][partner]
+      #expect(file == expected, "\(line)")
+      #expect(Int(cells[12]) == Int(cells[1].dropFirst())! + 2, "\(line)")
+      seen += 1
+    }
+    #expect(seen == 70_003)
+  }
+
   @Test func aFailedRunPublishesNothing() throws {
     let output = TemporaryDirectory()
     let runner = PipelineRunner(pipeline: try loadPipeline())

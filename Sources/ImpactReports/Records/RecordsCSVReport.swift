@@ -47,7 +47,7 @@ public struct RecordsCSVReport: LedgerReport {
         var prefix = 0..<0
         let first = chunk * chunkRecords
         // The file of the chunk's first record, then the next file's start.
-        var file = fileStarts.lastIndex { $0 <= first } ?? 0
+        var file = Ledger.file(ofRecord: first, fileStarts: fileStarts)
         var nextFileStart = file + 1 < fileStarts.count ? fileStarts[file + 1] : Int.max
         for index in first..<min(all.count, first + chunkRecords) {
           while index >= nextFileStart {
