@@ -35,10 +35,11 @@ extension CSVFormat {
 
   /// Reads a large file in parts while another thread takes its digest and checks its
   /// encoding, instead of before: the parts assume UTF-8 when the first 64 KiB are, and
-  /// their rows reach `sink` only once the whole file is found to be. Otherwise (a
-  /// Windows-1252 byte further on, a NUL byte, a file that changed size), the file is
-  /// read as `read(path:into:)` reads it, with that scan. Nil, having read nothing, when
-  /// the file is too small or its start is not plain UTF-8 text.
+  /// reach `sink` as they are read (to be merged while the rest are), which is told to
+  /// forget them unless the whole file is found to be UTF-8. Otherwise (a Windows-1252
+  /// byte further on, a NUL byte, a file that changed size), the file is read as
+  /// `read(path:into:)` reads it, with that scan. Nil, having read nothing, when the file
+  /// is too small or its start is not plain UTF-8 text.
   func readInPartsWhileScanning(path: String, sink: ObservationSink) -> ReadOutcome? {
     guard let file = try? FileBlocks(path: path) else { return nil }
     var info = stat()
@@ -96,8 +97,9 @@ extension CSVFormat {
       delimiter: delimiter, sink: sink, outcome: &outcome, confirm: nil, cutsHeld: &cutsHeld)
   }
 
-  /// The same; `cutsHeld` tells whether every part read cleanly, and `confirm`,
-  /// asked before the first part is absorbed, may still refuse them.
+  /// The same; `cutsHeld` tells whether every part read cleanly, and `confirm`, asked
+  /// once every part is read and absorbed, may still refuse them (the sink is then told
+  /// to forget them).
   private func readInParts(
     path: String, file: FileBlocks, size: Int, parts: Int, tokenizer: CSVTokenizer, windows1252: Bool,
     delimiter: UInt8, sink: ObservationSink, outcome: inout ReadOutcome, confirm: (() -> Bool)?,
@@ -217,11 +219,10 @@ extension CSVFormat {
         failed = true
         return false
       }
-      if index == 0, let confirm, !confirm() { return false }
       absorb(mapper, lines: stop.lines)
       guard index + 1 < starts.count else {
-        complete = true
-        return true
+        complete = confirm?() ?? true
+        return complete
       }
       if stop.offset == starts[index + 1] { return true }
       // The next cut fell inside a record (a quoted line break): read on from this part's
@@ -236,8 +237,9 @@ extension CSVFormat {
         absorb(repair, lines: repaired.lines)
         Self.partCounts.noteRepaired()
         resumeAt = starts.firstIndex(of: repaired.offset) ?? starts.count
-        complete = resumeAt == starts.count
-        return !complete
+        guard resumeAt == starts.count else { return true }
+        complete = confirm?() ?? true
+        return false
       } catch {
         failed = true
         return false
