@@ -1,27 +1,6 @@
 import Foundation
 import Synchronization
 
-/// Runs `body` for each of `count` parts of a file at once, part 0 on the calling thread
-/// and the others on threads of their own, and returns the results in part order.
-///
-/// `body` must touch only what belongs to its part (its own sink, its own file handle)
-/// until every part is done.
-func runParts<Value>(count: Int, _ body: @escaping (Int) -> Value) -> [Value] {
-  let results = PartResults<Value>(count: count)
-  let shared = UncheckedPartWork { results.store($0, body($0)) }
-  let group = DispatchGroup()
-  for index in 1..<max(count, 1) {
-    group.enter()
-    Thread.detachNewThread {
-      shared.run(index)
-      group.leave()
-    }
-  }
-  if count > 0 { shared.run(0) }
-  group.wait()
-  return results.all
-}
-
 /// Runs `body` for parts 0..<`count` on `threads` threads of their own, which claim the
 /// parts in order, and hands each result to `deliver` on the calling thread in part order,
 /// as soon as it and every part before it are done: the caller can pass on the first parts
@@ -90,28 +69,7 @@ private final class InOrderParts<Value>: @unchecked Sendable {
   }
 }
 
-/// What each part's thread produced.
-private final class PartResults<Value>: @unchecked Sendable {
-  private let lock = NSLock()
-  private var results: [Value?]
-
-  init(count: Int) { results = Array(repeating: nil, count: count) }
-
-  func store(_ index: Int, _ value: Value) {
-    lock.lock()
-    results[index] = value
-    lock.unlock()
-  }
-
-  /// Once every part stored its result.
-  var all: [Value] {
-    lock.lock()
-    defer { lock.unlock() }
-    return results.map { $0! }
-  }
-}
-
-/// The part work, handed to the parts' threads (see `runParts`).
+/// The part work, handed to the parts' threads (see `runPartsInOrder`).
 private struct UncheckedPartWork: @unchecked Sendable {
   let run: (Int) -> Void
   init(_ run: @escaping (Int) -> Void) { self.run = run }

@@ -12,8 +12,9 @@ import ImpactSupport
 /// XML declaration, the namespaces), the part's bytes, and the root's end tag. A cut that
 /// fell inside a comment, a CDATA section or a tag leaves a part that does not parse; any
 /// part problem, or more ignored paths than the warnings list, and the file is read again
-/// in one piece. Otherwise the sink gets what one sequential read gives: the parts are
-/// absorbed in file order, their lines renumbered, their warnings merged.
+/// in one piece, the parts the sink took forgotten. Otherwise the sink gets what one
+/// sequential read gives: the parts are absorbed in file order as soon as each and those
+/// before it are parsed, their lines renumbered, their warnings merged.
 extension XMLFormat {
   /// Files smaller than this are read in one piece.
   nonisolated(unsafe) public static var minimumPartBytes = 16 << 20
@@ -25,14 +26,20 @@ extension XMLFormat {
   }
   static let partCounts = PartCounts()
 
-  /// The outcome of reading `path` in `parts` parts into `sink`, or nil (having read
-  /// nothing into it) when the file is small or cannot be cut.
-  func readInParts(path: String, parts: Int, sink: ObservationSink) -> ReadOutcome? {
+  /// The outcome of reading `path` on `threads` threads into `sink`, or nil when the file
+  /// is small or cannot be cut (having read nothing into it), or a part does not read
+  /// cleanly (having told it to forget the parts it took).
+  ///
+  /// The file is cut into a few more parts than threads, which the threads parse in order;
+  /// each part goes to `sink` as soon as it and those before it are parsed, so that it can
+  /// be merged while the later ones are.
+  func readInParts(path: String, threads: Int, sink: ObservationSink) -> ReadOutcome? {
     guard let file = try? FileBlocks(path: path) else { return nil }
     var info = stat()
     guard fstat(file.descriptor, &info) == 0 else { return nil }
     let size = Int(info.st_size)
     guard size >= Self.minimumPartBytes, let root = try? rootStartTag(in: file) else { return nil }
+    let parts = min(max(size / max(1, Self.minimumPartBytes / 2), threads), threads * 4)
     var cuts: [Int] = []
     for index in 1..<parts {
       guard let cut = try? nextTag(root.childTag, after: size * index / parts, in: file, size: size),
@@ -48,41 +55,49 @@ extension XMLFormat {
     // The digest is taken on another thread while the parts are read; a read in one
     // piece takes its own, and stops this one.
     let digesting = BackgroundValue { isCancelled in try? self.digest(of: FileBlocks(path: path), unless: isCancelled) }
-    let results = runParts(count: starts.count) { index in
-      var walked: (warnings: [String], values: Int, ignored: Int) = ([], 0, 0)
-      let part = XMLInput.Part(
-        head: index == 0 ? [] : root.head, range: starts[index]..<ends[index],
-        tail: index == starts.count - 1 ? [] : endTag)
-      let (outcome, parser, input) = parseSubmissions(path: path, part: part, sink: sinks[index])
-      walked = (parser.warnings, parser.valueCount, parser.ignoredPathCount)
-      let complete = outcome.problem == nil && input?.finishedPart == true
-      return (complete: complete, lineFeeds: input?.lineFeeds ?? 0, walked: walked)
-    }
-    // The sequential walker stops noting ignored paths at 20: beyond, its list is not the
-    // union of the parts' lists.
-    guard results.allSatisfy(\.complete), results.reduce(0, { $0 + $1.walked.ignored }) < 20 else {
-      digesting.cancel()
-      Self.partCounts.noteReadAgain()
-      return nil
-    }
-    guard let digest = digesting.value else { return nil }
-    Self.partCounts.noteSplit()
     var outcome = ReadOutcome()
-    outcome.byteCount = size
-    outcome.sha256 = digest
     let headLineFeeds = root.head.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
     var lineFeedsBefore = 0
     var values = 0
-    for (index, result) in results.enumerated() {
+    var ignored = 0
+    var absorbed = 0
+    runPartsInOrder(count: starts.count, threads: threads) { index in
+      let part = XMLInput.Part(
+        head: index == 0 ? [] : root.head, range: starts[index]..<ends[index],
+        tail: index == starts.count - 1 ? [] : endTag)
+      let (partOutcome, parser, input) = parseSubmissions(path: path, part: part, sink: sinks[index])
+      return (
+        complete: partOutcome.problem == nil && input?.finishedPart == true, lineFeeds: input?.lineFeeds ?? 0,
+        warnings: parser.warnings, values: parser.valueCount, ignored: parser.ignoredPathCount
+      )
+    } deliver: { index, result in
+      ignored += result.ignored
+      // The sequential walker stops noting ignored paths at 20: beyond, its list is not
+      // the union of the parts' lists.
+      guard result.complete, ignored < 20 else { return false }
       // A part's line n is line n of its document, whose head holds `headLineFeeds`.
       sinks[index].shiftLines(by: index == 0 ? 0 : lineFeedsBefore - headLineFeeds)
       sink.absorb(sinks[index])
+      absorbed += 1
       lineFeedsBefore += result.lineFeeds
-      values += result.walked.values
-      for warning in result.walked.warnings where !outcome.warnings.contains(warning) {
+      values += result.values
+      for warning in result.warnings where !outcome.warnings.contains(warning) {
         outcome.warnings.append(warning)
       }
+      return true
     }
+    guard absorbed == starts.count, let digest = digesting.value else {
+      digesting.cancel()
+      if absorbed > 0 {
+        sink.discardAbsorbed()
+        Self.partCounts.noteDiscarded()
+      }
+      Self.partCounts.noteReadAgain()
+      return nil
+    }
+    Self.partCounts.noteSplit()
+    outcome.byteCount = size
+    outcome.sha256 = digest
     outcome.detected["records"] = String(values)
     return outcome
   }

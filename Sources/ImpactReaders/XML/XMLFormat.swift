@@ -38,7 +38,7 @@ public struct XMLFormat: InputFormat {
   }
 
   public func read(path: String, into sink: ObservationSink) -> ReadOutcome {
-    if sink.parallelParts > 1, let outcome = readInParts(path: path, parts: sink.parallelParts, sink: sink) {
+    if sink.parallelParts > 1, let outcome = readInParts(path: path, threads: sink.parallelParts, sink: sink) {
       return outcome
     }
     return parseSubmissions(path: path, part: nil, sink: sink).outcome
