@@ -1,6 +1,14 @@
 import Foundation
 import Synchronization
 
+/// How many parts a file of `size` bytes is cut into for `threads` threads: parts of about
+/// half `minimumPartBytes` (the size below which a file is read in one piece), at least one
+/// per thread and at most four, so that the first parts can be merged while the others are
+/// read.
+func partCount(size: Int, threads: Int, minimumPartBytes: Int) -> Int {
+  min(max(size / max(1, minimumPartBytes / 2), threads), threads * 4)
+}
+
 /// Runs `body` for parts 0..<`count` on `threads` threads of their own, which claim the
 /// parts in order, and hands each result to `deliver` on the calling thread in part order,
 /// as soon as it and every part before it are done: the caller can pass on the first parts

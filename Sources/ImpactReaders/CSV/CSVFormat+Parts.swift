@@ -20,11 +20,6 @@ extension CSVFormat {
   /// most four per thread.
   nonisolated(unsafe) public static var minimumPartBytes = 16 << 20
 
-  /// How many parts a file of `size` bytes is cut into for `threads` threads.
-  static func partCount(size: Int, threads: Int) -> Int {
-    min(max(size / max(1, minimumPartBytes / 2), threads), threads * 4)
-  }
-
   /// How many files were read in parts, how many were read again in one piece, how many
   /// of those after some of their parts were passed on, and how many missed cuts were read
   /// past from the part before (for tests and benchmarks).
@@ -166,7 +161,7 @@ extension CSVFormat {
       file, from: 0, stopAt: nil, stopWhen: { _ in header.isPastHeader }, { header.handle($0) })
     guard header.isPastHeader, header.headerProblem == nil else { return nil }
     let headerRow = header
-    let count = Self.partCount(size: size, threads: threads)
+    let count = partCount(size: size, threads: threads, minimumPartBytes: Self.minimumPartBytes)
     // The field count most rows have, from the first rows.
     let shapes = try rowShapes(at: headerStop.offset, in: file, delimiter: tokenizer.delimiter) ?? []
     let fieldCount = Dictionary(shapes.map { ($0, 1) }, uniquingKeysWith: +).max { $0.value < $1.value }?.key

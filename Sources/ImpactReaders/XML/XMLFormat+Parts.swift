@@ -39,7 +39,7 @@ extension XMLFormat {
     guard fstat(file.descriptor, &info) == 0 else { return nil }
     let size = Int(info.st_size)
     guard size >= Self.minimumPartBytes, let root = try? rootStartTag(in: file) else { return nil }
-    let parts = min(max(size / max(1, Self.minimumPartBytes / 2), threads), threads * 4)
+    let parts = partCount(size: size, threads: threads, minimumPartBytes: Self.minimumPartBytes)
     var cuts: [Int] = []
     for index in 1..<parts {
       guard let cut = try? nextTag(root.childTag, after: size * index / parts, in: file, size: size),
