@@ -32,8 +32,10 @@ let package = Package(
       pkgConfig: "libcrypto",
       providers: [.apt(["libssl-dev"])]
     ),
+    // A cache prefetch hint (a static inline C function: no library to link).
+    .systemLibrary(name: "CPrefetch"),
     // Byte-level building blocks with no domain knowledge: hash tables, SHA-256, output buffers.
-    .target(name: "ImpactSupport", dependencies: ["CLibCrypto"], swiftSettings: hotLoops),
+    .target(name: "ImpactSupport", dependencies: ["CLibCrypto", "CPrefetch"], swiftSettings: hotLoops),
     // Bottom layer: schema, catalog, territories, periods, values, diagnostics.
     .target(name: "ImpactModel", dependencies: ["ImpactSupport"], swiftSettings: hotLoops),
     // Input formats: bytes in, raw fields out. One folder per format.

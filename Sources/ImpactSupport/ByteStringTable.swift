@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Interns byte strings: each distinct `(tag, bytes)` pair gets a dense `Int32` id, in
 /// first-seen order.
 ///
@@ -16,7 +18,11 @@ public struct ByteStringTable: Sendable {
   private var starts: [Int] = [0]
   private var tags: [UInt32] = []
   private var hashes: [UInt64] = []
-  private var slots: [Int32]
+  /// The index: per slot, 0 when empty, else the id plus one in the low 32 bits and the
+  /// high 32 bits of the string's hash above them. A slot of another string is passed by
+  /// its hash bits, without reading that string's hash, tag or bytes (in a table larger
+  /// than the cache, a miss each).
+  private var slots: [UInt64]
   private var mask: Int
   /// The id `intern` returned last: rows of a file repeat their neighbour's partner,
   /// response, period and territory, and one comparison spares the hash.
@@ -27,9 +33,23 @@ public struct ByteStringTable: Sendable {
     self.indexed = indexed
     var size = 16
     while indexed && size < capacity * 2 { size <<= 1 }
-    slots = [Int32](repeating: -1, count: size)
+    slots = [UInt64](repeating: 0, count: size)
     mask = size - 1
   }
+
+  /// The slot entry of string `id`, whose hash is `hash` (see `slots`).
+  @inline(__always)
+  private static func entry(id: Int32, hash: UInt64) -> UInt64 {
+    hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
+  }
+
+  /// The id in a non-empty slot entry.
+  @inline(__always)
+  private static func id(of entry: UInt64) -> Int32 { Int32(truncatingIfNeeded: entry) - 1 }
+
+  /// Whether a non-empty slot entry may be the string whose hash is `hash`.
+  @inline(__always)
+  private static func entry(_ entry: UInt64, mayHold hash: UInt64) -> Bool { (entry ^ hash) >> 32 == 0 }
 
   /// The number of distinct strings.
   public var count: Int { tags.count }
@@ -43,9 +63,10 @@ public struct ByteStringTable: Sendable {
 
   /// The ids of every string of `other`, in its order, each interned under the tag
   /// `retag` gives for its tag in `other`: what interning them one by one gives, with each
-  /// string's slot read some strings ahead. In a table larger than the cache (the
+  /// string's slot prefetched some strings ahead. In a table larger than the cache (the
   /// ledger's response ids), the cache misses then overlap instead of following each
-  /// other: interning a batch's response ids spent half its time waiting for them.
+  /// other: interning a batch's response ids spent half its time waiting for them, and
+  /// still 94% of it when the slots ahead were read with loads rather than prefetched.
   public mutating func internAll(of other: ByteStringTable, retag: [UInt32]) -> [Int32] {
     precondition(indexed, "an indexed table")
     let count = other.count
@@ -56,31 +77,29 @@ public struct ByteStringTable: Sendable {
         UnsafeRawBufferPointer(rebasing: arena[other.starts[index]..<other.starts[index + 1]])
       }
       let hashes = (0..<count).map { byteHash(bytes($0), seed: UInt64(retag[Int(other.tags[$0])])) }
-      var touched: Int32 = 0
       for index in 0..<count {
-        if index + ahead < count { touched &+= slots[Int(truncatingIfNeeded: hashes[index + ahead]) & mask] }
+        if index + ahead < count {
+          let slot = Int(truncatingIfNeeded: hashes[index + ahead]) & mask
+          slots.withUnsafeBufferPointer { impact_prefetch($0.baseAddress! + slot) }
+        }
         let tag = retag[Int(other.tags[index])]
         let string = bytes(index)
         ids[index] =
           last >= 0 && tags[Int(last)] == tag && equals(Int(last), string)
           ? last : intern(string, tag: tag, hash: hashes[index])
       }
-      // Kept, so that the reads ahead are not optimized away.
-      readAhead = touched
     }
     return ids
   }
-
-  /// What the reads ahead of `internAll` loaded, summed (see there).
-  private var readAhead: Int32 = 0
 
   /// The id of `bytes` under `tag`, whose hash is `hash`, adding it when it is new.
   private mutating func intern(_ bytes: UnsafeRawBufferPointer, tag: UInt32, hash: UInt64) -> Int32 {
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
-      let id = slots[slot]
-      if id < 0 { break }
-      if hashes[Int(id)] == hash && tags[Int(id)] == tag && equals(Int(id), bytes) {
+      let entry = slots[slot]
+      if entry == 0 { break }
+      let id = Self.id(of: entry)
+      if Self.entry(entry, mayHold: hash) && tags[Int(id)] == tag && equals(Int(id), bytes) {
         last = id
         return id
       }
@@ -88,7 +107,7 @@ public struct ByteStringTable: Sendable {
     }
     let id = store(bytes, tag: tag)
     hashes.append(hash)
-    slots[slot] = id
+    slots[slot] = Self.entry(id: id, hash: hash)
     if tags.count * 2 > slots.count { grow() }
     return id
   }
@@ -122,9 +141,10 @@ public struct ByteStringTable: Sendable {
     let hash = byteHash(bytes, seed: UInt64(tag))
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
-      let id = slots[slot]
-      if id < 0 { return nil }
-      if hashes[Int(id)] == hash && tags[Int(id)] == tag && equals(Int(id), bytes) { return id }
+      let entry = slots[slot]
+      if entry == 0 { return nil }
+      let id = Self.id(of: entry)
+      if Self.entry(entry, mayHold: hash) && tags[Int(id)] == tag && equals(Int(id), bytes) { return id }
       slot = (slot + 1) & mask
     }
   }
@@ -163,8 +183,8 @@ public struct ByteStringTable: Sendable {
         // run of slots, and clearing its slot, newest first, undoes each addition.
         for id in stride(from: tags.count - 1, through: count, by: -1) {
           var slot = Int(truncatingIfNeeded: hashes[id]) & mask
-          while slots[slot] != Int32(id) { slot = (slot + 1) & mask }
-          slots[slot] = -1
+          while slots[slot] == 0 || Self.id(of: slots[slot]) != Int32(id) { slot = (slot + 1) & mask }
+          slots[slot] = 0
         }
       } else {
         reindex(count, slots: slots.count)
@@ -181,12 +201,12 @@ public struct ByteStringTable: Sendable {
 
   /// Puts the first `count` ids, in order, into `size` empty slots.
   private mutating func reindex(_ count: Int, slots size: Int) {
-    slots = [Int32](repeating: -1, count: size)
+    slots = [UInt64](repeating: 0, count: size)
     mask = size - 1
     for id in 0..<count {
       var slot = Int(truncatingIfNeeded: hashes[id]) & mask
-      while slots[slot] >= 0 { slot = (slot + 1) & mask }
-      slots[slot] = Int32(id)
+      while slots[slot] != 0 { slot = (slot + 1) & mask }
+      slots[slot] = Self.entry(id: Int32(id), hash: hashes[id])
     }
   }
 }
