@@ -64,6 +64,11 @@ public final class Ledger {
   /// For each global response, its newest record (-1 before the first). A response has a
   /// handful of indicators, so walking its chain is cheaper than hashing every key.
   private var newestOfResponse: [Int32] = []
+  /// For each global response, a bit per indicator (its index modulo 32) it may hold a
+  /// record of: a record whose bit is still clear has no earlier record of its key, and the
+  /// chain is not walked (most records are the first of their key). A bit is never
+  /// cleared: one left set by a record since superseded costs a walk that finds nothing.
+  private var indicatorsOfResponse: [UInt32] = []
   /// For each record, the previous record of the same response, or -1: the chain the
   /// de-duplication walks.
   private var previousOfResponse: ContiguousArray<Int32> = []
@@ -151,6 +156,7 @@ public final class Ledger {
     let responseMap = responses.internAll(of: batchResponses, retag: partnerMap.map { UInt32(bitPattern: $0) })
     if responses.count > newestOfResponse.count {
       newestOfResponse.append(contentsOf: repeatElement(-1, count: responses.count - newestOfResponse.count))
+      indicatorsOfResponse.append(contentsOf: repeatElement(0, count: responses.count - indicatorsOfResponse.count))
     }
     let periodMap = batch.periods.map { period in
       let id = periodIDs.intern(period.text)
@@ -189,7 +195,10 @@ public final class Ledger {
         indicator: local.indicator, superseded: false)
       let index = Int32(records.count)
       var replaced: Int32 = -1
-      var cursor = newestOfResponse[Int(record.response)]
+      let bit: UInt32 = 1 << (UInt32(truncatingIfNeeded: record.indicator) & 31)
+      let seen = indicatorsOfResponse[Int(record.response)]
+      indicatorsOfResponse[Int(record.response)] = seen | bit
+      var cursor = seen & bit == 0 ? -1 : newestOfResponse[Int(record.response)]
       while cursor >= 0 {
         let candidate = records[Int(cursor)]
         if candidate.indicator == record.indicator && !candidate.superseded {
@@ -278,6 +287,7 @@ public final class Ledger {
     acceptedPerPartner.removeSubrange(min(checkpoint.partners, acceptedPerPartner.count)...)
     responses.truncate(to: checkpoint.responses)
     newestOfResponse.removeSubrange(min(checkpoint.responses, newestOfResponse.count)...)
+    indicatorsOfResponse.removeSubrange(min(checkpoint.responses, indicatorsOfResponse.count)...)
     periodIDs.truncate(to: checkpoint.periods)
     periods.removeSubrange(checkpoint.periods...)
     territoryIDs.truncate(to: checkpoint.territories)
