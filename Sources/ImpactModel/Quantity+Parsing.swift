@@ -16,6 +16,13 @@ extension Quantity {
   /// `nan`/`inf`, hexadecimal, several separators, a space that does not group thousands
   /// (`1 2` is two numbers, not twelve).
   public static func parse(_ bytes: UnsafeRawBufferPointer) -> QuantityParseResult {
+    if let plain = parsePlain(bytes) { return .value(plain) }
+    return parseAnyForm(bytes)
+  }
+
+  /// Reads a decimal number in any form `parse` accepts, the long way: what it gives for
+  /// the common form (`parsePlain`) too.
+  static func parseAnyForm(_ bytes: UnsafeRawBufferPointer) -> QuantityParseResult {
     var i = 0
     var end = bytes.count
     while i < end, let width = blankWidth(bytes, at: i) { i += width }
@@ -95,6 +102,44 @@ extension Quantity {
       }
     }
     return .value(Quantity(micros: negative ? -micros : micros))
+  }
+
+  /// The value of the common form, `-` or nothing, 1 to 12 digits, then `.` or `,` and 1
+  /// to 6 digits or nothing, in one pass with no overflow to check; nil for anything else
+  /// (blanks, groups, signs, longer numbers, errors), which `parse` reads the long way.
+  @inline(__always)
+  static func parsePlain(_ bytes: UnsafeRawBufferPointer) -> Quantity? {
+    let count = bytes.count
+    guard count > 0, count <= 20 else { return nil }
+    let negative = bytes[0] == UInt8(ascii: "-")
+    var i = negative ? 1 : 0
+    var whole: Int64 = 0
+    let wholeStart = i
+    while i < count {
+      let digit = bytes[i] &- UInt8(ascii: "0")
+      guard digit < 10 else { break }
+      whole = whole &* 10 &+ Int64(digit)
+      i += 1
+    }
+    guard i > wholeStart, i - wholeStart <= 12 else { return nil }
+    var micros = whole &* scale
+    if i < count {
+      guard bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: ",") else { return nil }
+      i += 1
+      let fractionStart = i
+      var fraction: Int64 = 0
+      while i < count {
+        let digit = bytes[i] &- UInt8(ascii: "0")
+        guard digit < 10 else { return nil }
+        fraction = fraction &* 10 &+ Int64(digit)
+        i += 1
+      }
+      let digits = i - fractionStart
+      guard digits >= 1, digits <= 6 else { return nil }
+      for _ in digits..<6 { fraction &*= 10 }
+      micros &+= fraction
+    }
+    return Quantity(micros: negative ? -micros : micros)
   }
 
   /// Reads a decimal number from a string (see `parse(_:)` on bytes).

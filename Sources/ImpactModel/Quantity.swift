@@ -20,7 +20,43 @@ public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible 
   /// Whether the amount has no fractional part.
   public var isWhole: Bool { micros % Self.scale == 0 }
 
-  public var description: String { Quantity.format(micros: Int128(micros)) }
+  public var description: String {
+    var bytes: [UInt8] = []
+    appendText(to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Appends the amount as `format(micros:)` writes it, in 64-bit arithmetic (an `Int128`
+  /// division a digit cost more than the rest of a rejected row's text).
+  public func appendText(to bytes: inout [UInt8]) {
+    if micros < 0 { bytes.append(UInt8(ascii: "-")) }
+    let magnitude = micros.magnitude
+    var whole = magnitude / UInt64(Self.scale)
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buffer in
+      repeat {
+        count += 1
+        buffer[buffer.count - count] = UInt8(ascii: "0") + UInt8(whole % 10)
+        whole /= 10
+      } while whole > 0
+      bytes.append(contentsOf: buffer[(buffer.count - count)...])
+    }
+    var fraction = magnitude % UInt64(Self.scale)
+    guard fraction != 0 else { return }
+    var places = 6
+    while fraction % 10 == 0 {
+      fraction /= 10
+      places -= 1
+    }
+    bytes.append(UInt8(ascii: "."))
+    let start = bytes.count
+    bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: places))
+    for position in stride(from: start + places - 1, through: start, by: -1) {
+      bytes[position] = UInt8(ascii: "0") + UInt8(fraction % 10)
+      fraction /= 10
+    }
+  }
 
   /// This amount times `numerator / denominator`, rounded half to even; nil on overflow.
   public func scaled(numerator: Int64, denominator: Int64) -> Quantity? {

@@ -1,5 +1,6 @@
-import ImpactModel
 import Testing
+
+@testable import ImpactModel
 
 @Suite struct QuantityTests {
   @Test(arguments: [
@@ -65,5 +66,53 @@ import Testing
     #expect(Quantity(units: 1).scaled(numerator: 1, denominator: 60) == Quantity(micros: 16_667))
     #expect(Quantity(micros: 2_500_000).scaled(numerator: 1000, denominator: 1) == Quantity(units: 2500))
     #expect(Quantity(micros: .max).scaled(numerator: 1000, denominator: 1) == nil)
+  }
+}
+
+@Suite struct QuantityFastPathTests {
+  /// The common form read in one pass (`parsePlain`) gives what the long way gives, and
+  /// leaves every other text to it.
+  @Test func theCommonFormReadsAsTheLongWayReadsIt() {
+    var generator = SystemRandomNumberGenerator()
+    let pieces = ["0", "1", "5", "9", "-", "+", ".", ",", " ", "00", "999999", "1234567", "\u{00A0}", "e", "x"]
+    var plain = 0
+    for _ in 0..<50_000 {
+      var text = ""
+      for _ in 0..<Int.random(in: 1...7, using: &generator) { text += pieces.randomElement(using: &generator)! }
+      var copy = text
+      copy.withUTF8 { utf8 in
+        let bytes = UnsafeRawBufferPointer(utf8)
+        let longWay = Quantity.parseAnyForm(bytes)
+        if let fast = Quantity.parsePlain(bytes) {
+          plain += 1
+          #expect(longWay == .value(fast), "'\(text)'")
+        }
+        #expect(Quantity.parse(bytes) == longWay, "'\(text)'")
+      }
+    }
+    // The draw makes plain numbers often enough for the comparison to mean something.
+    #expect(plain > 1_000)
+    for text in ["0", "-0", "12", "1.96", "-144", "999999999999.999999", "0,000001", "123456789012"] {
+      var copy = text
+      copy.withUTF8 { #expect(Quantity.parsePlain(UnsafeRawBufferPointer($0)) != nil, "'\(text)'") }
+    }
+  }
+}
+
+@Suite struct QuantityTextTests {
+  /// An amount's text in 64-bit arithmetic is the text of the same amount as a sum.
+  @Test func amountsReadAsSumsDo() {
+    var generator = SystemRandomNumberGenerator()
+    var values: [Int64] = [0, 1, -1, 10, 1_000_000, -1_000_000, 1_500_000, 123_456, 100_000, .max, .min, .min + 1]
+    for _ in 0..<20_000 {
+      let magnitude = Int64.random(in: 0...Int64.max, using: &generator) >> Int.random(in: 0...62, using: &generator)
+      values.append(Bool.random(using: &generator) ? magnitude : -magnitude)
+    }
+    for micros in values {
+      #expect(Quantity(micros: micros).description == Quantity.format(micros: Int128(micros)), "\(micros)")
+    }
+    #expect(Quantity(micros: -1_500_000).description == "-1.5")
+    #expect(Quantity(micros: 1_960_000).description == "1.96")
+    #expect(Quantity(micros: 7).description == "0.000007")
   }
 }

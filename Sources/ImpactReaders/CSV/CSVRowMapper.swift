@@ -16,6 +16,9 @@ struct CSVRowMapper {
   private var header: [String]?
   /// Column index of each schema field, -1 when the header lacks it.
   private var columns = [Int](repeating: -1, count: RawField.allCases.count)
+  /// The schema fields the header has, with their columns: what each row reads (taken
+  /// once; `RawField.allCases` makes a new array at each call).
+  private var present: [(field: RawField, column: Int)] = []
   private var missingRequired: [RawField] = []
   private var labels: [RawField: String] = [:]
   private var scratch: [UInt8] = []
@@ -63,7 +66,7 @@ struct CSVRowMapper {
     }
     // Fast path: no field needs unescaping or transcoding.
     var needsCopy = false
-    for column in columns where column >= 0 {
+    for (_, column) in present {
       if record.fields[column].hasEscapedQuotes || (decoder.windows1252 && decoder.hasHighBytes(record.bytes(column))) {
         needsCopy = true
         break
@@ -71,23 +74,19 @@ struct CSVRowMapper {
     }
     var raw = RawObservation(line: record.line)
     if !needsCopy {
-      for field in RawField.allCases where columns[field.rawValue] >= 0 {
-        raw[field] = record.bytes(columns[field.rawValue])
-      }
+      for (field, column) in present { raw[field] = record.bytes(column) }
       sink.observation(raw)
       return
     }
     scratch.removeAll(keepingCapacity: true)
-    var ranges = [Range<Int>?](repeating: nil, count: RawField.allCases.count)
-    for field in RawField.allCases where columns[field.rawValue] >= 0 {
+    var ranges: [(field: RawField, range: Range<Int>)] = []
+    for (field, column) in present {
       let start = scratch.count
-      decoder.appendDecoded(record, columns[field.rawValue], to: &scratch)
-      ranges[field.rawValue] = start..<scratch.count
+      decoder.appendDecoded(record, column, to: &scratch)
+      ranges.append((field, start..<scratch.count))
     }
     scratch.withUnsafeBytes { buffer in
-      for field in RawField.allCases {
-        if let range = ranges[field.rawValue] { raw[field] = UnsafeRawBufferPointer(rebasing: buffer[range]) }
-      }
+      for (field, range) in ranges { raw[field] = UnsafeRawBufferPointer(rebasing: buffer[range]) }
       sink.observation(raw)
     }
   }
@@ -113,6 +112,7 @@ struct CSVRowMapper {
       }
     }
     missingRequired = RawField.allCases.filter { $0 != .unit && columns[$0.rawValue] < 0 }
+    present = RawField.allCases.filter { columns[$0.rawValue] >= 0 }.map { ($0, columns[$0.rawValue]) }
     if !ignored.isEmpty { warnings.append(("ignored columns: " + ignored.joined(separator: ", ")).shortened(to: 500)) }
     if !missingRequired.isEmpty {
       let missing = missingRequired.map { "'\($0.name)'" }.joined(separator: ", ")
