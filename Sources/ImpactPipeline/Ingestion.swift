@@ -23,6 +23,62 @@ public struct RejectEvent: Sendable {
   public var message: String
 }
 
+/// A record of the ledger that a later observation superseded, with what its row of
+/// `rejects.csv` says, taken from the ledger when the record is superseded.
+///
+/// Taken then, not when the row is written: the record and its ids were just read by the
+/// merge, while the rows of a file merged in parts wait for the whole file, when they are
+/// long out of the cache (a miss each, a microsecond a row).
+public struct SupersededRecord {
+  public let record: LedgerRecord
+  /// The file the record came from, and that of the observation that replaced it.
+  public let file: String
+  public let replacingFile: String
+  public let partner: String
+  public let response: String
+  public let by: Supersession
+
+  init(ledger: Ledger, index: Int32, by: Supersession) {
+    record = ledger.records[Int(index)]
+    file = ledger.files[Int(ledger.file(ofRecord: Int(index)))]
+    replacingFile = ledger.files[Int(by.file)]
+    partner = ledger.partnerID(record.partner)
+    response = ledger.responseID(record.response)
+    self.by = by
+  }
+
+  /// Appends the row's message: what replaced the record, and where.
+  public func appendMessage(to bytes: inout [UInt8]) {
+    if let editedBy = by.editedBy {
+      bytes += "replaced by the edited submission ".utf8
+      bytes += editedBy.utf8
+      bytes += " at ".utf8
+    } else {
+      bytes += "replaced by the later submission at ".utf8
+    }
+    if replacingFile != file {
+      bytes += replacingFile.utf8
+      bytes.append(UInt8(ascii: " "))
+    }
+    bytes += "line ".utf8
+    bytes += String(by.line).utf8
+    bytes +=
+      by.editedBy == nil
+      ? " (the last submission of a response and indicator wins)".utf8 : ", which replaces this whole response".utf8
+  }
+
+  /// The row as an event. `indicatorIDs` are the catalog's ids, read once: reaching one
+  /// through the catalog copies its whole entry.
+  public func event(indicatorIDs: [String]) -> RejectEvent {
+    var message: [UInt8] = []
+    appendMessage(to: &message)
+    return RejectEvent(
+      file: file, line: Int(record.line), partner: partner, response: response,
+      indicator: indicatorIDs[Int(record.indicator)], field: "", value: record.value.description,
+      reason: .superseded, message: String(decoding: message, as: UTF8.self))
+  }
+}
+
 /// What reading, normalizing and merging every input produced.
 public struct IngestionResult {
   public let ledger: Ledger
@@ -61,12 +117,15 @@ public struct Ingestion {
   /// with its input's report as read (before this run's counts and warnings) and its
   /// encoding when the item asked for one (a file read in parts is then copied into one
   /// batch: pass it only when needed); `onMerged` each input's index, observations and bytes
-  /// read once merged; `onReject` every rejected and superseded observation in order. An error
-  /// from `onBatch` or `onReject`, a stored batch that cannot be decoded, or a
-  /// cancellation stops the ingestion.
+  /// read once merged; `onReject` every rejected and superseded observation in order, the
+  /// superseded ones going to `onSuperseded` instead when it is given (as the ledger holds
+  /// them, to be read before the merge goes on). An error from `onBatch`, `onReject` or
+  /// `onSuperseded`, a stored batch that cannot be decoded, or a cancellation stops the
+  /// ingestion.
   public func run(
     items: [IngestionItem], onBatch: ((Int, NormalizedBatch, InputReport, [UInt8]?) throws -> Void)? = nil,
-    onMerged: ((_ index: Int, _ read: Int, _ bytes: Int) -> Void)? = nil, onReject: (RejectEvent) throws -> Void
+    onMerged: ((_ index: Int, _ read: Int, _ bytes: Int) -> Void)? = nil,
+    onSuperseded: ((SupersededRecord) throws -> Void)? = nil, onReject: (RejectEvent) throws -> Void
   ) throws -> IngestionResult {
     let files = items.map(\.path)
     let ledger = Ledger(catalog: catalog)
@@ -118,7 +177,9 @@ public struct Ingestion {
             if early == nil { early = EarlyParts(checkpoint: ledger.checkpoint()) }
             early!.read += batch.readCount
             early!.rejects.append(batch.rejects)
-            ledger.append(batch, file: fileID) { early!.superseded.append(($0, $1)) }
+            ledger.append(batch, file: fileID) {
+              early!.superseded.append(SupersededRecord(ledger: ledger, index: $0, by: $1))
+            }
             pool.give(batch)
           } catch {
             failure = error
@@ -164,8 +225,8 @@ public struct Ingestion {
         }
         if let early {
           ledger.commit()
-          for (old, by) in early.superseded {
-            try onReject(supersededEvent(ledger: ledger, old: old, by: by, indicatorIDs: indicatorIDs))
+          for superseded in early.superseded {
+            try pass(superseded, onSuperseded: onSuperseded, onReject: onReject, indicatorIDs: indicatorIDs)
           }
         }
         for part in prepared.batches.indices {
@@ -177,7 +238,9 @@ public struct Ingestion {
           ledger.append(batch, file: file) { old, by in
             guard writeError == nil else { return }
             do {
-              try onReject(supersededEvent(ledger: ledger, old: old, by: by, indicatorIDs: indicatorIDs))
+              try pass(
+                SupersededRecord(ledger: ledger, index: old, by: by), onSuperseded: onSuperseded, onReject: onReject,
+                indicatorIDs: indicatorIDs)
             } catch {
               writeError = error
             }
@@ -228,22 +291,17 @@ public struct Ingestion {
     return PreparedBatch(batches: [batch], report: report, encoded: batch.encoded(catalog: catalog), error: nil)
   }
 
-  /// The event of a superseded record. `indicatorIDs` are the catalog's ids, read once:
-  /// reaching one through the catalog copies its whole entry.
-  private func supersededEvent(ledger: Ledger, old index: Int32, by: Supersession, indicatorIDs: [String])
-    -> RejectEvent
-  {
-    let old = ledger.records[Int(index)]
-    let newFile = ledger.files[Int(by.file)]
-    let oldFile = ledger.files[Int(ledger.file(ofRecord: Int(index)))]
-    let place = newFile == oldFile ? "line \(by.line)" : "\(newFile) line \(by.line)"
-    let message =
-      by.editedBy.map { "replaced by the edited submission \($0) at \(place), which replaces this whole response" }
-      ?? "replaced by the later submission at \(place) (the last submission of a response and indicator wins)"
-    return RejectEvent(
-      file: oldFile, line: Int(old.line), partner: ledger.partnerID(old.partner),
-      response: ledger.responseID(old.response), indicator: indicatorIDs[Int(old.indicator)],
-      field: "", value: old.value.description, reason: .superseded, message: message)
+  /// Sends a superseded record on: to `onSuperseded` when there is one, else to
+  /// `onReject` as an event.
+  private func pass(
+    _ superseded: SupersededRecord, onSuperseded: ((SupersededRecord) throws -> Void)?,
+    onReject: (RejectEvent) throws -> Void, indicatorIDs: [String]
+  ) throws {
+    if let onSuperseded {
+      try onSuperseded(superseded)
+    } else {
+      try onReject(superseded.event(indicatorIDs: indicatorIDs))
+    }
   }
 
   /// About the smallest a canonical CSV row gets; XML values take more. Used only to size
@@ -399,7 +457,7 @@ struct EarlyParts {
   let checkpoint: Ledger.Checkpoint
   var read = 0
   var rejects: [[BatchReject]] = []
-  var superseded: [(Int32, Supersession)] = []
+  var superseded: [SupersededRecord] = []
 }
 
 /// What a worker hands the merger for a file: parts passed on while it is read, the

@@ -103,9 +103,10 @@ public struct PipelineRunner: Sendable {
       progress.observations += read
       onProgress?(progress)
     }
+    let indicatorIDs = pipeline.catalog.indicators.map(\.id)
     let ingestion = try Ingestion(catalog: pipeline.catalog, workers: workers).run(
-      items: items, onBatch: onBatch, onMerged: onMerged
-    ) { try rejects.add($0) }
+      items: items, onBatch: onBatch, onMerged: onMerged,
+      onSuperseded: { try rejects.add($0, indicatorIDs: indicatorIDs) }, onReject: { try rejects.add($0) })
     try rejects.flush()
     HeapPolicy.releaseFreeMemory()
     try phase("read, validate and merge \(items.count) input(s)")

@@ -42,6 +42,22 @@ final class RejectsPipe: @unchecked Sendable {
     if fillingRows == Self.chunkSize { try send() }
   }
 
+  /// Queues the row of a superseded record, its value and message written as bytes (no
+  /// string made for them). `indicatorIDs` are the catalog's, read once.
+  func add(_ superseded: SupersededRecord, indicatorIDs: [String]) throws {
+    let record = superseded.record
+    Self.putHead(line: Int(record.line), reason: .superseded, into: &filling)
+    Self.put(superseded.file, into: &filling)
+    Self.put(superseded.partner, into: &filling)
+    Self.put(superseded.response, into: &filling)
+    Self.put(indicatorIDs[Int(record.indicator)], into: &filling)
+    Self.put("", into: &filling)
+    Self.putCell(into: &filling) { record.value.appendText(to: &$0) }
+    Self.putCell(into: &filling) { superseded.appendMessage(to: &$0) }
+    fillingRows += 1
+    if fillingRows == Self.chunkSize { try send() }
+  }
+
   /// Hands the rows queued so far to the writing thread, without waiting for it.
   func flush() throws { try send() }
 
@@ -112,22 +128,39 @@ final class RejectsPipe: @unchecked Sendable {
   /// Appends a row: its line (8 bytes), its reason's index (1 byte), then each text cell
   /// as a 4-byte length and its UTF-8 bytes.
   static func encode(_ event: RejectEvent, into chunk: inout [UInt8]) {
-    withUnsafeBytes(of: Int64(event.line).littleEndian) { chunk.append(contentsOf: $0) }
-    chunk.append(UInt8(reasons.firstIndex(of: event.reason)!))
-    func put(_ text: String) {
-      var text = text
-      text.withUTF8 { utf8 in
-        withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { chunk.append(contentsOf: $0) }
-        chunk.append(contentsOf: utf8)
-      }
+    putHead(line: event.line, reason: event.reason, into: &chunk)
+    put(event.file, into: &chunk)
+    put(event.partner, into: &chunk)
+    put(event.response, into: &chunk)
+    put(event.indicator, into: &chunk)
+    put(event.field, into: &chunk)
+    put(event.value, into: &chunk)
+    put(event.message, into: &chunk)
+  }
+
+  /// Appends a row's line and reason.
+  private static func putHead(line: Int, reason: RejectReason, into chunk: inout [UInt8]) {
+    withUnsafeBytes(of: Int64(line).littleEndian) { chunk.append(contentsOf: $0) }
+    chunk.append(UInt8(reasons.firstIndex(of: reason)!))
+  }
+
+  /// Appends a text cell.
+  private static func put(_ text: String, into chunk: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { utf8 in
+      withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { chunk.append(contentsOf: $0) }
+      chunk.append(contentsOf: utf8)
     }
-    put(event.file)
-    put(event.partner)
-    put(event.response)
-    put(event.indicator)
-    put(event.field)
-    put(event.value)
-    put(event.message)
+  }
+
+  /// Appends a text cell whose bytes `write` appends, its length put before them after.
+  private static func putCell(into chunk: inout [UInt8], _ write: (inout [UInt8]) -> Void) {
+    let start = chunk.count
+    chunk.append(contentsOf: [0, 0, 0, 0])
+    write(&chunk)
+    withUnsafeBytes(of: UInt32(chunk.count - start - 4).littleEndian) { length in
+      for offset in 0..<4 { chunk[start + offset] = length[offset] }
+    }
   }
 
   /// The row at `offset` in a chunk made by `encode`, read in place; `offset` moves past it.

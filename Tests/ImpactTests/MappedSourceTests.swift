@@ -242,6 +242,22 @@ import Testing
     #expect(result.counts.accepted == 4)
     #expect(events.filter { $0.response == "uuid:1" }.allSatisfy { $0.message.contains("edited submission uuid:3") })
     #expect(events.allSatisfy { $0.reason == .superseded })
+    // A run writes the superseded rows of rejects.csv itself, as bytes rather than events:
+    // the same rows (edits, a copy in another file).
+    let runner = PipelineRunner(pipeline: definition)
+    let output = TemporaryDirectory()
+    let (_, run) = try runner.run(inputs: try runner.discover([]), outputDirectory: output.path)
+    let rows = parseCSV(try String(contentsOfFile: run.latestPath + "/rejects.csv", encoding: .utf8)).dropFirst()
+    #expect(
+      rows.map { Array($0.prefix(9)) }
+        == events.map {
+          [
+            $0.file, String($0.line), $0.partner, $0.response, $0.indicator, $0.field, $0.value, $0.reason.rawValue,
+            $0.message,
+          ]
+        })
+    #expect(
+      Set(events.map(\.message)).count == 2, "the edit's two rows and the copy's two, each pair naming its place")
     let ledger = result.ledger
     let byResponse = Dictionary(grouping: ledger.records.filter { !$0.superseded }) {
       ledger.responses.string(of: $0.response)
