@@ -45,7 +45,8 @@ let package = Package(
     .target(name: "ImpactNormalization", dependencies: ["ImpactModel"], swiftSettings: hotLoops),
     // Last-wins de-duplication across inputs and the grouping sets.
     .target(
-      name: "ImpactAggregation", dependencies: ["ImpactModel", "ImpactNormalization"], swiftSettings: hotLoops),
+      name: "ImpactAggregation", dependencies: ["ImpactModel", "ImpactNormalization", "CPrefetch"],
+      swiftSettings: hotLoops),
     // Report writers: CSV and JSON.
     .target(name: "ImpactReports", dependencies: ["ImpactModel", "ImpactAggregation"], swiftSettings: hotLoops),
     // The embedded store (SQLite through GRDB): inputs seen, their normalized batches, runs.

@@ -1,3 +1,4 @@
+import CPrefetch
 import ImpactModel
 import ImpactSupport
 
@@ -92,11 +93,10 @@ public struct TransitionYear: Sendable, Equatable {
 public struct GroupingSetAggregator {
   private let ledger: Ledger
   /// This aggregator's cells, partner after partner (each partner's together).
-  private var cellKeys: [CellKey] = []
-  private var cells: [Statistics] = []
+  private var cells: [Cell] = []
   /// The cells of the parts absorbed (see `absorb`), kept as they are: each partner's
   /// cells stay together, which is all the roll-ups need.
-  private var absorbedCells: [(keys: [CellKey], cells: [Statistics])] = []
+  private var absorbedCells: [[Cell]] = []
   /// The partners that have cells, in the order their cells come (see `forEachCell`).
   private var cellPartners: [Int32] = []
   /// For stock indicators (`last`): per (indicator, year, territory, partner), the latest
@@ -178,8 +178,7 @@ public struct GroupingSetAggregator {
     var cell = table.cellOfSlot[place]
     if cell < 0 {
       cell = Int32(cells.count)
-      cells.append(Statistics())
-      cellKeys.append((record.indicator, year, departement, partner))
+      cells.append(Cell(indicator: record.indicator, year: year, departement: departement, partner: partner))
       table.cellOfSlot[place] = cell
       table.used.append(Int32(place))
     }
@@ -255,9 +254,13 @@ public struct GroupingSetAggregator {
       }
       precondition((0..<partnerCount).allSatisfy { next[$0] == starts[$0 + 1] }, "the ledger's counts")
       cells.reserveCapacity(total / 2)
-      cellKeys.reserveCapacity(total / 2)
+      // The records of a partner are spread over the ledger: each is prefetched some
+      // records ahead, so that the cache misses overlap (a load each waited for was a fifth
+      // of this loop's time).
+      let ahead = 16
       for partner in 0..<partnerCount where starts[partner] < starts[partner + 1] {
         for position in starts[partner]..<starts[partner + 1] {
+          if position + ahead < total { impact_prefetch(records.baseAddress! + Int(order[position + ahead])) }
           let index = Int(order[position])
           add(records[index], order: index, partner: Int32(partner), into: &table)
         }
@@ -291,7 +294,7 @@ public struct GroupingSetAggregator {
       "absorbs another part of the partners")
     heldParts.formUnion(other.heldParts)
     ownBitSets()
-    absorbedCells.append((other.cellKeys, other.cells))
+    absorbedCells.append(other.cells)
     absorbedCells += other.absorbedCells
     cellPartners += other.cellPartners
     stockLevels += other.stockLevels
@@ -475,9 +478,9 @@ public struct GroupingSetAggregator {
   /// roll-up counts a group's distinct partners by comparing with the last, without a sort.
   @inline(__always)
   private func forEachCell(_ body: (CellKey, Statistics) -> Void) {
-    for index in cellKeys.indices { body(cellKeys[index], cells[index]) }
+    for cell in cells { body(cell.key, cell.statistics) }
     for part in absorbedCells {
-      for index in part.keys.indices { body(part.keys[index], part.cells[index]) }
+      for cell in part { body(cell.key, cell.statistics) }
     }
   }
 
@@ -491,6 +494,50 @@ public struct GroupingSetAggregator {
 
   /// A cell's dimensions.
   private typealias CellKey = (indicator: Int16, year: Int, departement: Int16, partner: Int32)
+
+  /// A cell: its dimensions and the statistics of its values, in 48 bytes where a
+  /// `CellKey` and a `Statistics` take 88 (an `Int128` sum is 16-byte aligned, years are
+  /// small). There are about half as many cells as records when data are spread thin: at
+  /// 2M records, 21 MB less to write and read back.
+  private struct Cell {
+    var sumLow: UInt64 = 0
+    var sumHigh: Int64 = 0
+    var minimum = Int64.max
+    var maximum = Int64.min
+    var observations: Int32 = 0
+    let partner: Int32
+    let indicator: Int16
+    let year: Int16
+    let departement: Int16
+
+    init(indicator: Int16, year: Int, departement: Int16, partner: Int32) {
+      self.indicator = indicator
+      self.year = Int16(year)
+      self.departement = departement
+      self.partner = partner
+    }
+
+    @inline(__always)
+    mutating func add(_ value: Quantity) {
+      observations += 1
+      let (low, carry) = sumLow.addingReportingOverflow(UInt64(bitPattern: value.micros))
+      sumLow = low
+      sumHigh &+= (value.micros < 0 ? -1 : 0) &+ (carry ? 1 : 0)
+      if value.micros < minimum { minimum = value.micros }
+      if value.micros > maximum { maximum = value.micros }
+    }
+
+    var key: CellKey { (indicator, Int(year), departement, partner) }
+
+    var statistics: Statistics {
+      var statistics = Statistics()
+      statistics.observations = Int(observations)
+      statistics.sum = Int128(sumHigh) << 64 | Int128(sumLow)
+      statistics.minimum = Quantity(micros: minimum)
+      statistics.maximum = Quantity(micros: maximum)
+      return statistics
+    }
+  }
 
   /// A stock series' latest level in a year (or over all years, year 0).
   private struct StockLevel {

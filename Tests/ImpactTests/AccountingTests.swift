@@ -123,6 +123,27 @@ import Testing
     }
   }
 
+  /// A cell's sum goes past 64 bits exactly: a group's sum, minimum and maximum are those
+  /// of its values, whatever their size.
+  @Test func sumsPastSixtyFourBitsStayExact() throws {
+    let folder = TemporaryDirectory()
+    var text = canonicalHeader
+    let large = "9223372036853.999999"
+    for response in 0..<5 { text += "p,r\(response),2024,75056,social.microcredit_amount,\(large),\n" }
+    text += "p,r9,2024,75056,social.microcredit_amount,0.000001,\n"
+    let (result, _) = try ingest([folder.write("large.csv", text)])
+    #expect(result.counts.accepted == 6)
+    var aggregator = GroupingSetAggregator(ledger: result.ledger)
+    aggregator.addAll()
+    let row = try #require(aggregator.rows().first { $0.grouping == .indicator })
+    let each = Int128(9_223_372_036_853_999_999)
+    #expect(row.statistics.sum == 5 * each + 1)
+    #expect(row.statistics.sum > Int128(Int64.max))
+    #expect(row.statistics.minimum == Quantity(micros: 1))
+    #expect(row.statistics.maximum == Quantity(micros: 9_223_372_036_853_999_999))
+    #expect(row.statistics.observations == 6)
+  }
+
   @Test(arguments: [2, 3] as [Int])
   func aggregatesTheSameInPartsOfThePartners(parts: Int) throws {
     let folder = TemporaryDirectory()
