@@ -32,20 +32,21 @@ let package = Package(
       pkgConfig: "libcrypto",
       providers: [.apt(["libssl-dev"])]
     ),
-    // A cache prefetch hint (a static inline C function: no library to link).
-    .systemLibrary(name: "CPrefetch"),
+    // A cache prefetch hint and a vector byte compare (static inline C: no library to link).
+    .systemLibrary(name: "CIntrinsics"),
     // Byte-level building blocks with no domain knowledge: hash tables, SHA-256, output buffers.
-    .target(name: "ImpactSupport", dependencies: ["CLibCrypto", "CPrefetch"], swiftSettings: hotLoops),
+    .target(name: "ImpactSupport", dependencies: ["CLibCrypto", "CIntrinsics"], swiftSettings: hotLoops),
     // Bottom layer: schema, catalog, territories, periods, values, diagnostics.
     .target(name: "ImpactModel", dependencies: ["ImpactSupport"], swiftSettings: hotLoops),
     // Input formats: bytes in, raw fields out. One folder per format.
     .target(
-      name: "ImpactReaders", dependencies: ["ImpactModel", "ImpactSupport", "CLibXML2"], swiftSettings: hotLoops),
+      name: "ImpactReaders", dependencies: ["ImpactModel", "ImpactSupport", "CLibXML2", "CIntrinsics"],
+      swiftSettings: hotLoops),
     // Raw fields to validated observations, per input file.
     .target(name: "ImpactNormalization", dependencies: ["ImpactModel"], swiftSettings: hotLoops),
     // Last-wins de-duplication across inputs and the grouping sets.
     .target(
-      name: "ImpactAggregation", dependencies: ["ImpactModel", "ImpactNormalization", "CPrefetch"],
+      name: "ImpactAggregation", dependencies: ["ImpactModel", "ImpactNormalization", "CIntrinsics"],
       swiftSettings: hotLoops),
     // Report writers: CSV and JSON.
     .target(name: "ImpactReports", dependencies: ["ImpactModel", "ImpactAggregation"], swiftSettings: hotLoops),

@@ -1,4 +1,4 @@
-import CPrefetch
+import CIntrinsics
 
 /// Interns byte strings: each distinct `(tag, bytes)` pair gets a dense `Int32` id, in
 /// first-seen order.

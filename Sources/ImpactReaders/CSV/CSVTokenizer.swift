@@ -1,3 +1,4 @@
+import CIntrinsics
 import ImpactSupport
 
 #if canImport(Glibc)
@@ -72,7 +73,8 @@ struct CSVTokenizer {
   ) throws(FileProblem) -> Stop {
     var origin = origin
     var capacity = Self.blockSize * 2
-    var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    // 64 bytes past the capacity, for the stop masks (see `stops`) read at its end.
+    var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity + 64, alignment: 16)
     defer { buffer.deallocate() }
     var fields = UnsafeMutableBufferPointer<CSVField>.allocate(capacity: 64)
     defer { fields.deallocate() }
@@ -84,9 +86,6 @@ struct CSVTokenizer {
     let quote = UInt8(ascii: "\"")
     let newline: UInt8 = 0x0A
     let carriageReturn: UInt8 = 0x0D
-    let delimiterWord = UInt64(delimiter) &* 0x0101_0101_0101_0101
-    let newlineWord: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
-    let returnWord: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
 
     while !eof || filled > 0 {
       if !eof {
@@ -95,7 +94,7 @@ struct CSVTokenizer {
             throw FileProblem(
               message: "a record longer than \(Self.maxRecordBytes >> 20) MB: an unbalanced quote?", line: line)
           }
-          let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+          let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2 + 64, alignment: 16)
           bigger.copyMemory(from: buffer, byteCount: filled)
           buffer.deallocate()
           buffer = bigger
@@ -110,6 +109,17 @@ struct CSVTokenizer {
       }
       let bytes = UnsafeRawPointer(buffer)
       let end = filled
+      // Where unquoted fields stop, 64 bytes at a time: bit i of `stops` is set when byte
+      // `stopsBase + i` is the delimiter or a line end (before `end`). One vector compare
+      // per 64 bytes of the block, shared by the fields it covers, instead of a scan per
+      // field.
+      var stopsBase = Int.min
+      var stops: UInt64 = 0
+      @inline(__always) func loadStops(at base: Int) {
+        stopsBase = base
+        stops = impact_csv_stops64(bytes + base, delimiter)
+        if end - base < 64 { stops &= (1 &<< UInt64(end - base)) &- 1 }
+      }
       var recordStart = 0
       if skip > 0 {
         let drop = min(skip, end)
@@ -170,22 +180,16 @@ struct CSVTokenizer {
               pos += 1
             }
           } else {
-            var scan = pos
-            // Eight bytes at a time while eight remain (fields are short, rows long), then
-            // byte by byte to the stop.
-            while scan &+ 8 <= end {
-              let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: scan, as: UInt64.self))
-              let stops = zeroBytes(word ^ delimiterWord) | zeroBytes(word ^ newlineWord) | zeroBytes(word ^ returnWord)
-              if stops != 0 {
-                scan &+= stops.trailingZeroBitCount &>> 3
-                break
+            // The first stop at or after `pos`, or `end`.
+            var scan = end
+            if pos < end {
+              if pos < stopsBase || pos >= stopsBase &+ 64 { loadStops(at: pos) }
+              var ahead = stops & (~0 &<< UInt64(pos &- stopsBase))
+              while ahead == 0 && stopsBase &+ 64 < end {
+                loadStops(at: stopsBase &+ 64)
+                ahead = stops
               }
-              scan &+= 8
-            }
-            while scan < end {
-              let byte = bytes.load(fromByteOffset: scan, as: UInt8.self)
-              if byte == delimiter || (byte <= carriageReturn && (byte == newline || byte == carriageReturn)) { break }
-              scan += 1
+              if ahead != 0 { scan = stopsBase &+ ahead.trailingZeroBitCount }
             }
             fields[count] = CSVField(start: pos, end: scan, hasEscapedQuotes: false)
             count += 1
