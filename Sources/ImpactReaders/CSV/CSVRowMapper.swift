@@ -65,12 +65,9 @@ struct CSVRowMapper {
       return
     }
     // Fast path: no field needs unescaping or transcoding.
-    var needsCopy = false
-    for (_, column) in present {
-      if record.fields[column].hasEscapedQuotes || (decoder.windows1252 && decoder.hasHighBytes(record.bytes(column))) {
-        needsCopy = true
-        break
-      }
+    var needsCopy = record.hasEscapedQuotes
+    if decoder.windows1252 && !needsCopy {
+      needsCopy = present.contains { decoder.hasHighBytes(record.bytes($0.column)) }
     }
     var raw = RawObservation(line: record.line)
     if !needsCopy {

@@ -21,6 +21,9 @@ struct CSVRecord {
   let line: Int
   /// Text followed a closing quote (`"a"b`); the record cannot be trusted.
   let strayQuote: Bool
+  /// A field holds doubled quotes to undo (see `CSVField.hasEscapedQuotes`): one test
+  /// for the record instead of one per field.
+  let hasEscapedQuotes: Bool
   /// The record's bytes as written, without its line end: what a reject of a record that
   /// cannot be trusted shows.
   let raw: UnsafeRawBufferPointer
@@ -134,6 +137,7 @@ struct CSVTokenizer {
         var count = 0
         var linesInside = 0
         var stray = false
+        var anyEscaped = false
         var recordEnd = pos
         fieldLoop: while true {
           if count == fields.count {
@@ -170,6 +174,7 @@ struct CSVTokenizer {
               break
             }
             fields[count] = CSVField(start: pos + 1, end: scan, hasEscapedQuotes: escaped)
+            anyEscaped = anyEscaped || escaped
             count += 1
             pos = scan + 1
             // After the closing quote: a delimiter, a line end, or stray text.
@@ -221,7 +226,8 @@ struct CSVTokenizer {
         handler(
           CSVRecord(
             base: bytes, fields: UnsafeBufferPointer(start: fields.baseAddress, count: count), line: line,
-            strayQuote: stray, raw: UnsafeRawBufferPointer(start: bytes + recordStart, count: recordEnd - recordStart)))
+            strayQuote: stray, hasEscapedQuotes: anyEscaped,
+            raw: UnsafeRawBufferPointer(start: bytes + recordStart, count: recordEnd - recordStart)))
         line += linesInside
         recordStart = pos
       }
