@@ -245,6 +245,9 @@ public final class BatchBuilder: ObservationSink {
       reject(
         raw, .outOfRange, .value, "the number is too large: values are at most 9 223 372 036 854", indicator: indicator)
       return
+    case .value(let parsed) where conversion == (1, 1):
+      // The catalog unit (or none): no conversion, and no call into the model for it.
+      value = parsed
     case .value(let parsed):
       guard let converted = parsed.scaled(numerator: conversion.numerator, denominator: conversion.denominator)
       else {
