@@ -90,7 +90,12 @@ extension Quantity {
     if !sawDigit { return .invalid("no digits") }
     if grouped && !sawSeparator && groupDigits != 3 { return badGrouping }
     for _ in fractionDigits..<6 { fraction *= 10 }
-    var micros = whole * scale + fraction
+    // The whole part is at most Int64.max / scale, but its fraction may still carry it past
+    // Int64.max (9223372036854.775808).
+    let (scaled, o1) = whole.multipliedReportingOverflow(by: scale)
+    let (sum, o2) = scaled.addingReportingOverflow(fraction)
+    if o1 || o2 { return .tooLarge }
+    var micros = sum
     if let firstDropped = roundingTail.first {
       let restNonZero = roundingTail.dropFirst().contains { $0 != UInt8(ascii: "0") }
       if firstDropped > UInt8(ascii: "5")

@@ -30,6 +30,12 @@ import Testing
     #expect(Quantity.parse("1e400") != .value(Quantity(units: 1)))
     #expect(Quantity.parse("99999999999999999999") == .tooLarge)
     #expect(Quantity.parse("9223372036855") == .tooLarge)
+    // The largest whole part with a fraction that carries it past Int64.max: refused, not a
+    // crash of the run; the largest amount that fits is read.
+    #expect(Quantity.parse("9223372036854.775808") == .tooLarge)
+    #expect(Quantity.parse("-9223372036854,9") == .tooLarge)
+    #expect(Quantity.parse("9223372036854.7758075") == .tooLarge)
+    #expect(Quantity.parse("9223372036854.775807") == .value(Quantity(micros: .max)))
   }
 
   @Test func formatsWithoutFloatingPointNoise() {
