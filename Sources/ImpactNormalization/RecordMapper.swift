@@ -231,6 +231,12 @@ public final class RecordMapper: RecordSink {
     }
   }
 
+  /// The refusal of a number too large once rescaled or put on the catalog's scale.
+  private static func tooLarge(_ written: UnsafeRawBufferPointer) -> ConversionError {
+    let shown = String(decoding: written, as: UTF8.self).shortened(to: 80)
+    return ConversionError(message: "'\(shown)' is too large once put on the indicator's scale")
+  }
+
   /// A cell's value in the catalog's terms: a label of the value map, a duration (in
   /// minutes unless the mapping names a unit: `minutes`) or a number, then rescaled and
   /// scaled as the mapping says.
@@ -260,10 +266,10 @@ public final class RecordMapper: RecordSink {
         if let outOf = number.outOf, mapping.rescale == nil {
           // `3/5` on a catalog scale topping at 5 is 3; on a 0–1 ratio, 0.6.
           let top = builder.catalog.index(of: mapping.indicator).flatMap { builder.catalog.indicators[$0].maximum }
-          value = Quantity(
-            micros: Int64(
-              Quantity.divideRounded(
-                Int128(value.micros) * Int128((top ?? Quantity(units: 1)).micros), by: Int128(outOf.micros))))
+          let scaled = Quantity.divideRounded(
+            Int128(value.micros) * Int128((top ?? Quantity(units: 1)).micros), by: Int128(outOf.micros))
+          guard let micros = Int64(exactly: scaled) else { return .failure(Self.tooLarge(written)) }
+          value = Quantity(micros: micros)
         }
       }
     }
@@ -271,14 +277,20 @@ public final class RecordMapper: RecordSink {
       let entry = builder.catalog.indicators[index]
       let low = entry.minimum ?? .zero
       let high = entry.maximum ?? Quantity(units: 1)
-      let span = Int128(rescale.high.micros - rescale.low.micros)
+      let span = Int128(rescale.high.micros) - Int128(rescale.low.micros)
       if span > 0 {
-        let shifted = Int128(value.micros - rescale.low.micros) * Int128(high.micros - low.micros)
-        value = Quantity(micros: low.micros + Int64(Quantity.divideRounded(shifted, by: span)))
+        // In 128 bits: a value far outside the source's scale must be refused, not wrap.
+        let shifted = (Int128(value.micros) - Int128(rescale.low.micros)) * (Int128(high.micros) - Int128(low.micros))
+        guard let micros = Int64(exactly: Int128(low.micros) + Quantity.divideRounded(shifted, by: span)) else {
+          return .failure(Self.tooLarge(written))
+        }
+        value = Quantity(micros: micros)
       }
     }
-    if let scale = mapping.scale, let scaled = value.scaled(numerator: scale.numerator, denominator: scale.denominator)
-    {
+    if let scale = mapping.scale {
+      guard let scaled = value.scaled(numerator: scale.numerator, denominator: scale.denominator) else {
+        return .failure(Self.tooLarge(written))
+      }
       value = scaled
     }
     return .success((value, minutes))

@@ -70,6 +70,51 @@ import Testing
     #expect(result.counts.accepted == 2)
   }
 
+  /// Numbers that fit as read but not once put on the indicator's scale (a fraction of a
+  /// tiny whole, a scale factor) are refused with a reason, not a crash of the run and not
+  /// kept unscaled; one far outside a rescaled source's scale is out of range, not wrapped.
+  @Test func numbersTooLargeOnceScaledAreRefused() throws {
+    folder.write(
+      "notes/a.csv",
+      """
+      Code;Note;Note10;Montant
+      n1;9223372036854/0,000001;-9223372036854;9223372036854
+      n2;3/5;7;12
+
+      """)
+    let definition = try pipeline(
+      """
+        - name: notes
+          files: ["notes/*.csv"]
+          format: csv
+          csv: {encoding: utf-8, delimiter: ";", decimal: ","}
+          partner: {value: crea-sol}
+          response: {column: Code}
+          period: {value: "2024"}
+          territory: {value: "13055"}
+          indicators:
+            - {column: Note, indicator: social.satisfaction}
+            - {column: Note10, indicator: digital_inclusion.autonomy_gain, rescale: [5, 10]}
+            - {column: Montant, indicator: social.microcredit_amount, scale: 1000}
+
+      """)
+    let (result, events, _) = try ingest(definition)
+    #expect(result.counts.read == 6)
+    #expect(result.counts.balances)
+    let refused = Dictionary(
+      events.filter { $0.response == "n1" }.map { ($0.indicator, $0) }, uniquingKeysWith: { first, _ in first })
+    #expect(refused.count == 3, "\(events.map(\.message))")
+    // 9223372036854 out of 0.000001, on a scale topping at 5; 9223372036854 thousands.
+    for indicator in ["social.satisfaction", "social.microcredit_amount"] {
+      #expect(refused[indicator]?.reason == .invalidValue, "\(indicator)")
+      #expect(refused[indicator]?.message.contains("too large") == true, "\(String(describing: refused[indicator]))")
+    }
+    // -9223372036854 on a 5-10 scale: far below the indicator's range, computed without wrapping.
+    #expect(refused["digital_inclusion.autonomy_gain"]?.reason == .outOfRange)
+    #expect(result.counts.accepted == 3)
+    #expect(events.allSatisfy { $0.response == "n1" })
+  }
+
   @Test func mapsAFrenchExcelExportWideToLong() throws {
     var bytes = Array("Export ateliers - g".utf8) + [0xE9, 0x6E, 0xE9, 0x72, 0xE9] + Array(" le 03/04/2024\r\n".utf8)
     bytes += Array("N".utf8) + [0xB0] + Array(" atelier;Date;Code postal;Nb participants;Dur".utf8) + [0xE9]
