@@ -26,37 +26,8 @@ public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible 
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// Appends the amount as `format(micros:)` writes it, in 64-bit arithmetic (an `Int128`
-  /// division a digit cost more than the rest of a rejected row's text).
-  public func appendText(to bytes: inout [UInt8]) {
-    if micros < 0 { bytes.append(UInt8(ascii: "-")) }
-    let magnitude = micros.magnitude
-    var whole = magnitude / UInt64(Self.scale)
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    var count = 0
-    withUnsafeMutableBytes(of: &digits) { buffer in
-      repeat {
-        count += 1
-        buffer[buffer.count - count] = UInt8(ascii: "0") + UInt8(whole % 10)
-        whole /= 10
-      } while whole > 0
-      bytes.append(contentsOf: buffer[(buffer.count - count)...])
-    }
-    var fraction = magnitude % UInt64(Self.scale)
-    guard fraction != 0 else { return }
-    var places = 6
-    while fraction % 10 == 0 {
-      fraction /= 10
-      places -= 1
-    }
-    bytes.append(UInt8(ascii: "."))
-    let start = bytes.count
-    bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: places))
-    for position in stride(from: start + places - 1, through: start, by: -1) {
-      bytes[position] = UInt8(ascii: "0") + UInt8(fraction % 10)
-      fraction /= 10
-    }
-  }
+  /// Appends the amount as `format(micros:)` writes it.
+  public func appendText(to bytes: inout [UInt8]) { Quantity.append(micros: Int128(micros), to: &bytes) }
 
   /// This amount times `numerator / denominator`, rounded half to even; nil on overflow.
   public func scaled(numerator: Int64, denominator: Int64) -> Quantity? {
@@ -84,36 +55,46 @@ public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible 
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// Appends a micro-unit amount as plain decimal text to `bytes`.
+  /// Appends a micro-unit amount as plain decimal text to `bytes`, in 64-bit arithmetic
+  /// when its magnitude fits (an `Int128` division a digit cost more than the rest of a
+  /// rejected row's text).
   public static func append(micros: Int128, to bytes: inout [UInt8]) {
-    var magnitude = micros.magnitude
     if micros < 0 { bytes.append(UInt8(ascii: "-")) }
-    let whole = magnitude / UInt128(scale)
-    magnitude %= UInt128(scale)
-    appendDigits(whole, to: &bytes)
-    if magnitude != 0 {
-      bytes.append(UInt8(ascii: "."))
-      var fraction = Int(magnitude)
-      var digits = 6
-      while fraction % 10 == 0 {
-        fraction /= 10
-        digits -= 1
-      }
-      var divisor = 1
-      for _ in 1..<digits { divisor *= 10 }
-      while divisor > 0 {
-        bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
-        divisor /= 10
-      }
+    let magnitude = micros.magnitude
+    let fraction: UInt64
+    if let small = UInt64(exactly: magnitude) {
+      appendDigits(small / UInt64(scale), to: &bytes)
+      fraction = small % UInt64(scale)
+    } else {
+      appendDigits(magnitude / UInt128(scale), to: &bytes)
+      fraction = UInt64(magnitude % UInt128(scale))
+    }
+    guard fraction != 0 else { return }
+    var rest = fraction
+    var places = 6
+    while rest % 10 == 0 {
+      rest /= 10
+      places -= 1
+    }
+    bytes.append(UInt8(ascii: "."))
+    let start = bytes.count
+    bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: places))
+    for position in stride(from: start + places - 1, through: start, by: -1) {
+      bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+      rest /= 10
     }
   }
 
-  private static func appendDigits(_ value: UInt128, to bytes: inout [UInt8]) {
-    if value < 10 {
-      bytes.append(UInt8(ascii: "0") + UInt8(value))
-      return
-    }
-    appendDigits(value / 10, to: &bytes)
-    bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+  /// Appends the decimal digits of `value`.
+  private static func appendDigits<Integer: FixedWidthInteger & UnsignedInteger>(
+    _ value: Integer, to bytes: inout [UInt8]
+  ) {
+    let start = bytes.count
+    var rest = value
+    repeat {
+      bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+      rest /= 10
+    } while rest > 0
+    bytes[start...].reverse()
   }
 }

@@ -106,8 +106,19 @@ import Testing
 }
 
 @Suite struct QuantityTextTests {
-  /// An amount's text in 64-bit arithmetic is the text of the same amount as a sum.
-  @Test func amountsReadAsSumsDo() {
+  /// The text of `micros` made from the standard library's integer text: whole part, and
+  /// six decimals with their trailing zeros dropped.
+  static func reference(_ micros: Int128) -> String {
+    let magnitude = micros.magnitude
+    var fraction = String(magnitude % 1_000_000)
+    fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+    while fraction.hasSuffix("0") { fraction.removeLast() }
+    return (micros < 0 ? "-" : "") + String(magnitude / 1_000_000) + (fraction.isEmpty ? "" : "." + fraction)
+  }
+
+  /// Amounts and sums, in 64-bit arithmetic where they fit and past it where they do not,
+  /// read as the standard library writes their parts.
+  @Test func amountsAndSumsReadAsTheirDigits() {
     var generator = SystemRandomNumberGenerator()
     var values: [Int64] = [0, 1, -1, 10, 1_000_000, -1_000_000, 1_500_000, 123_456, 100_000, .max, .min, .min + 1]
     for _ in 0..<20_000 {
@@ -115,8 +126,11 @@ import Testing
       values.append(Bool.random(using: &generator) ? magnitude : -magnitude)
     }
     for micros in values {
-      #expect(Quantity(micros: micros).description == Quantity.format(micros: Int128(micros)), "\(micros)")
+      #expect(Quantity(micros: micros).description == Self.reference(Int128(micros)), "\(micros)")
     }
+    var sums: [Int128] = [Int128(Int64.max) + 1, Int128(Int64.min) - 1, .max, .min + 1]
+    for micros in values.prefix(2_000) { sums.append(Int128(micros) * 1_000_003 + Int128(micros)) }
+    for sum in sums { #expect(Quantity.format(micros: sum) == Self.reference(sum), "\(sum)") }
     #expect(Quantity(micros: -1_500_000).description == "-1.5")
     #expect(Quantity(micros: 1_960_000).description == "1.96")
     #expect(Quantity(micros: 7).description == "0.000007")
