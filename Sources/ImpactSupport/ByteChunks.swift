@@ -5,8 +5,8 @@
 /// The storage runs 32 bytes past the last string, so that `append(_:to:)` can copy a
 /// short one as 32 bytes at once.
 public final class ByteChunks: @unchecked Sendable {
-  private let storage: UnsafeMutableRawPointer
-  private let offsets: UnsafeMutablePointer<Int>
+  @usableFromInline let storage: UnsafeMutableRawPointer
+  @usableFromInline let offsets: UnsafeMutablePointer<Int>
   public let count: Int
 
   public init(_ chunks: [[UInt8]]) {
@@ -32,12 +32,12 @@ public final class ByteChunks: @unchecked Sendable {
   }
 
   /// Appends string `index` to `buffer`.
-  @inline(__always)
+  @inlinable @inline(__always)
   public func append(_ index: Int, to buffer: inout ByteBuffer) {
     buffer.append(paddedBytes: storage + offsets[index], count: offsets[index + 1] - offsets[index])
   }
 
-  @inline(__always)
+  @inlinable @inline(__always)
   public subscript(index: Int) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(start: storage + offsets[index], count: offsets[index + 1] - offsets[index])
   }
