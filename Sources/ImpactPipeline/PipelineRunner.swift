@@ -124,9 +124,11 @@ public struct PipelineRunner: Sendable {
     let background = BackgroundWork()
     for writer in writers { background.start { writer.work() } }
     let aggregator = try aggregate(ingestion.ledger)
-    // The rejects thread drains what the last input left (and closes the file) while the
-    // records are aggregated.
+    // The rejects thread drains what the last input left while the records are aggregated;
+    // the file is then closed on another thread (its wait for the disk, behind records.csv's
+    // writes, is no report's).
     let tally = try rejects.finish()
+    background.start { try rejects.close() }
     var inputs = ingestion.inputs
     adjust?(&inputs)
     var result = RunResult(
@@ -154,7 +156,7 @@ public struct PipelineRunner: Sendable {
     for writer in writers { writer.work() }
     try background.wait()
     for writer in writers { try writer.finish() }
-    try phase("finish " + ledgerReports.map(\.fileName).joined(separator: ", "))
+    try phase("finish " + (ledgerReports.map(\.fileName) + ["rejects.csv"]).joined(separator: ", "))
     // The summary goes last so that its end time covers every report.
     result.finishedAt = Date()
     try summary.write(result, to: folder.path(of: summary.fileName))

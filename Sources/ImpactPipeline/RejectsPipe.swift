@@ -61,13 +61,19 @@ final class RejectsPipe: @unchecked Sendable {
   /// Hands the rows queued so far to the writing thread, without waiting for it.
   func flush() throws { try send() }
 
-  /// Writes what is queued, closes the file and returns the tally of every row.
+  /// Writes what is queued and returns the tally of every row; the file stays open for
+  /// `close()`, which waits for the disk (behind `records.csv`'s writes at the end of a
+  /// run), so that the reports that need the tally need not.
   func finish() throws -> RejectsTally {
     try send()
     stop()
     if let failure { throw failure }
-    try writer.close()
     return tally
+  }
+
+  /// Closes the file, flushed and forced to disk, once `finish()` has returned.
+  func close() throws {
+    try writer.close()
   }
 
   /// Stops the writing thread once it has written what is queued; `finish` does, and a
