@@ -26,7 +26,7 @@ public final class OutputFile {
   private var descriptor: Int32
   /// Whether writes bypass the page cache: then only whole blocks, from an aligned buffer.
   private var direct: Bool
-  /// The buffer being filled, and buffers whose background write has ended, for the next.
+  /// The buffer being filled, and buffers free for the next (their write, if any, ended).
   private var buffer: UnsafeMutableRawPointer
   private var spares: [UnsafeMutableRawPointer] = []
   private let capacity: Int
@@ -260,11 +260,20 @@ public final class OutputFile {
       if buffered > 0 && direct { try stopWritingDirect() }
     }
     try writeBuffer()
-    if fsync(descriptor) != 0 && errno != EINVAL {
-      throw WriteError(path: path, reason: String(cString: strerror(errno)))
+    // The spare buffers go now (8 MiB for a large file); the one being filled stays, for a
+    // write after the close to fail rather than crash.
+    for spare in spares { spare.deallocate() }
+    spares.removeAll()
+    try keepingFailure {
+      if fsync(descriptor) != 0 && errno != EINVAL {
+        throw WriteError(path: path, reason: String(cString: strerror(errno)))
+      }
+      let result = Glibc.close(descriptor)
+      descriptor = -1
+      if result != 0 { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
     }
-    let result = Glibc.close(descriptor)
-    descriptor = -1
-    if result != 0 { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+    // A second close, or a write after this one, fails instead of reaching another file
+    // that took the descriptor's number.
+    failure = failure ?? WriteError(path: path, reason: "the file is closed")
   }
 }

@@ -52,6 +52,17 @@ import Testing
     #expect(throws: OutputFile.WriteError.self) { try file.close() }
   }
 
+  @Test func aClosedFileRefusesWritesAndASecondClose() throws {
+    let folder = TemporaryDirectory()
+    let path = folder.path + "/closed.bin"
+    let file = try OutputFile(path: path, bufferSize: 4096)
+    try file.write(Array(repeating: 1, count: 10_000))
+    try file.close()
+    #expect(throws: OutputFile.WriteError.self) { try file.write(byte: 2) }
+    #expect(throws: OutputFile.WriteError.self) { try file.close() }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 1, count: 10_000))
+  }
+
   @Test func aFileSystemThatMayRefuseDirectWritesGetsTheSameBytes() throws {
     // tmpfs takes O_DIRECT only since Linux 6.6: before, the file is written through the cache.
     let folder = "/dev/shm/impact-tests-" + UUID().uuidString
